@@ -1,0 +1,30 @@
+# rt: every target sets itself up; a fresh Debian machine needs only python3, pip and apt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup lint test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/system-packages.sh
+	PYTHON=$(PYTHON) bash scripts/system-packages.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check realtime_cli tests benchmarks
+	$(BIN)/ruff format --check realtime_cli tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench-results

@@ -1,0 +1,52 @@
+"""The `rt` command line: typer commands, one small module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from realtime_cli import __version__
+from realtime_cli.errors import RtError
+
+app = typer.Typer(
+    name="rt",
+    help="Talk to the OpenAI Realtime API (GA) from a terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print rt's version."""
+    typer.echo(__version__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code.
+
+    An `RtError` becomes one line on stderr (`rt: error: ...`) and its exit code; the
+    traceback is shown only with --debug. Usage errors exit 2, an interrupt exits 130.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, prog_name="rt")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except RtError as exc:
+        if "--debug" in args:
+            raise
+        print(f"rt: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rt: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point for `rt`."""
+    sys.exit(main())
