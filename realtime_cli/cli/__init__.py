@@ -18,6 +18,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Talk to the OpenAI Realtime API (GA) from a terminal."""
+
+
 @app.command()
 def version() -> None:
     """Print rt's version."""
