@@ -29,15 +29,18 @@ _ENCODER = msgspec.json.Encoder()
 _SERVER_DECODER: msgspec.json.Decoder[ServerEvent] = msgspec.json.Decoder(ServerEvent)
 _CLIENT_DECODER: msgspec.json.Decoder[ClientEvent] = msgspec.json.Decoder(ClientEvent)
 _ANY_DECODER = msgspec.json.Decoder(dict[str, Any])
+# What msgspec raises for a bad frame: deep nesting gives RecursionError, invalid UTF-8 in a
+# key gives UnicodeDecodeError.
+_DECODE_FAILURES = (msgspec.DecodeError, RecursionError, UnicodeDecodeError)
 
 
 def _classify(
-    data: bytes | str, error: msgspec.DecodeError, known: dict[str, type[Any]]
+    data: bytes | str, error: Exception, known: dict[str, type[Any]]
 ) -> tuple[str, dict[str, Any]]:
     """For a frame the typed decoder refused: its type and object if the type is unknown."""
     try:
         obj = _ANY_DECODER.decode(data)
-    except msgspec.DecodeError:
+    except _DECODE_FAILURES:
         raise ProtocolError("frame is not a JSON object", data) from error
     event_type = obj.get("type")
     if not isinstance(event_type, str):
@@ -53,7 +56,7 @@ def decode_server_event(data: bytes | str) -> ServerEvent | UnknownServerEvent:
     """Decode one server frame. Raises `ProtocolError` for a frame that is not a valid event."""
     try:
         return _SERVER_DECODER.decode(data)
-    except msgspec.DecodeError as exc:
+    except _DECODE_FAILURES as exc:
         return UnknownServerEvent(*_classify(data, exc, SERVER_EVENT_TYPES))
 
 
@@ -61,7 +64,7 @@ def decode_client_event(data: bytes | str) -> ClientEvent | UnknownClientEvent:
     """Decode one client frame (the emulator's side). Raises `ProtocolError` like above."""
     try:
         return _CLIENT_DECODER.decode(data)
-    except msgspec.DecodeError as exc:
+    except _DECODE_FAILURES as exc:
         return UnknownClientEvent(*_classify(data, exc, CLIENT_EVENT_TYPES))
 
 
