@@ -84,6 +84,6 @@ def encode_client_event(
     """
     if validate:
         validate_client_event(event)
-    if isinstance(event, UnknownClientEvent):
+    if type(event) is UnknownClientEvent:
         return _ENCODER.encode(event.raw)
     return _ENCODER.encode(event)
