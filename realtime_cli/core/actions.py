@@ -1,0 +1,164 @@
+"""What the conversation core asks its adapters to do. Plain data; the adapters act."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from realtime_cli.protocol import BaseClientEvent, ErrorDetails, Usage
+
+__all__ = [
+    "Action",
+    "CancelTool",
+    "FlushPlayback",
+    "Interrupted",
+    "Notice",
+    "PlayAudio",
+    "ResponseFinished",
+    "ResponseStarted",
+    "RunTool",
+    "Send",
+    "ServerError",
+    "SpeechStarted",
+    "SpeechStopped",
+    "TranscriptDelta",
+    "TranscriptDone",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send this client event over the transport."""
+
+    event: BaseClientEvent
+
+
+@dataclass(frozen=True, slots=True)
+class PlayAudio:
+    """Queue 24 kHz PCM16 for playback, tagged with the item it belongs to."""
+
+    response_id: str
+    item_id: str
+    content_index: int
+    pcm: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FlushPlayback:
+    """Silence playback now (within one output block, with a short fade), then report how much
+    of each item was heard through `ConversationCore.playback_flushed`."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptDelta:
+    """A piece of a transcript: `role` is `user` or `assistant`."""
+
+    role: str
+    item_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptDone:
+    """A finished transcript of one item."""
+
+    role: str
+    item_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """The user cut an assistant item short: what was heard, and the estimated unheard text."""
+
+    item_id: str
+    heard_ms: int
+    received_ms: int
+    heard_text: str
+    unheard_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunTool:
+    """Run a function tool and hand its output to `ConversationCore.tool_result`."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTool:
+    """The response that called this tool was interrupted: cancel it if it allows that."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted:
+    """The user started speaking (server VAD or local onset)."""
+
+    audio_start_ms: int
+    local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStopped:
+    """The user stopped speaking."""
+
+    audio_end_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseStarted:
+    """A response began."""
+
+    response_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFinished:
+    """A response ended: `status` completed, cancelled, failed or incomplete."""
+
+    response_id: str
+    status: str
+    reason: str | None = None
+    usage: Usage | None = None
+    generated_audio_ms: int = 0
+    heard_audio_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError:
+    """A non-fatal `error` from the server, with the client event that caused it if known."""
+
+    error: ErrorDetails
+    caused_by: BaseClientEvent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something worth a log line (for example a benign failed cancel)."""
+
+    text: str
+    level: str = "info"
+    details: dict[str, object] = field(default_factory=dict)
+
+
+Action = (
+    Send
+    | PlayAudio
+    | FlushPlayback
+    | TranscriptDelta
+    | TranscriptDone
+    | Interrupted
+    | RunTool
+    | CancelTool
+    | SpeechStarted
+    | SpeechStopped
+    | ResponseStarted
+    | ResponseFinished
+    | ServerError
+    | Notice
+)
