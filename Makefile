@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup lint test bench clean
+.PHONY: setup lint test bench fuzz clean
 
 setup: $(STAMP)
 
@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml scripts/system-packages.sh
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check realtime_cli tests benchmarks
-	$(BIN)/ruff format --check realtime_cli tests benchmarks
+	$(BIN)/ruff check realtime_cli tests benchmarks fuzz
+	$(BIN)/ruff format --check realtime_cli tests benchmarks fuzz
 	$(BIN)/mypy
 
 test: lint
@@ -25,6 +25,10 @@ test: lint
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# Not part of `make test`: 100,000 inputs per target take a few minutes.
+fuzz: setup
+	$(BIN)/python -m fuzz --examples 100000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench-results
