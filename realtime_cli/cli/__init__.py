@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 import typer
 
 from realtime_cli import __version__
+from realtime_cli.cli.config import config_app
 from realtime_cli.errors import RtError
 
 app = typer.Typer(
@@ -23,6 +25,9 @@ def _root() -> None:
     """Talk to the OpenAI Realtime API (GA) from a terminal."""
 
 
+app.add_typer(config_app, name="config")
+
+
 @app.command()
 def version() -> None:
     """Print rt's version."""
@@ -33,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code.
 
     An `RtError` becomes one line on stderr (`rt: error: ...`) and its exit code; the
-    traceback is shown only with --debug. Usage errors exit 2, an interrupt exits 130.
+    traceback is shown too with --debug. Usage errors exit 2, an interrupt exits 130.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -43,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else (0 if code is None else 1)
     except RtError as exc:
         if "--debug" in args:
-            raise
+            traceback.print_exc()
         print(f"rt: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

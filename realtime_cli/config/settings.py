@@ -1,0 +1,152 @@
+"""`Settings`: every session and client setting rt reads from a profile, one Struct per table.
+
+The structs forbid unknown fields so that a misspelt key in a profile is an error rather than a
+silently ignored setting. Field defaults are rt's built-in defaults; `configs/default.toml`
+repeats them for documentation and a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+__all__ = [
+    "AudioSettings",
+    "FunctionTool",
+    "Settings",
+    "TranscriptionSettings",
+    "VadSettings",
+]
+
+# `extra={"expected": ...}` is the phrase used in error messages where the constraint alone
+# (a regex) would read badly; see explain.py.
+_NonEmpty = Annotated[str, Meta(min_length=1, extra={"expected": "a non-empty string"})]
+_HttpUrl = Annotated[
+    str, Meta(pattern=r"^https?://\S+$", extra={"expected": "a URL starting with http(s)://"})
+]
+_WsUrl = Annotated[
+    str,
+    Meta(
+        pattern=r"^(wss?|https?)://\S+$",
+        extra={"expected": "a URL starting with ws(s):// or http(s)://"},
+    ),
+]
+_EnvName = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        extra={"expected": "an environment variable name"},
+    ),
+]
+_ToolName = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        extra={"expected": "1 to 64 letters, digits, '_' or '-'"},
+    ),
+]
+_Device = Annotated[int, Meta(ge=0)] | Annotated[str, Meta(min_length=1)]
+_SampleRate = Annotated[int, Meta(ge=8000, le=384000)]
+
+
+class _Table(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base of every settings table: immutable, keyword-only, unknown keys rejected."""
+
+
+class VadSettings(_Table, frozen=True):
+    """Turn detection (`audio.input.turn_detection`).
+
+    `type = "none"` means manual turns (push-to-talk). Keys that do not apply to the chosen
+    type (`threshold` with semantic_vad, `eagerness` with server_vad) are ignored, so a profile
+    can switch type without clearing the other type's keys.
+    """
+
+    type: Literal["server_vad", "semantic_vad", "none"] = "server_vad"
+    threshold: Annotated[float, Meta(ge=0, le=1)] = 0.5
+    prefix_padding_ms: Annotated[int, Meta(ge=0, le=10_000)] = 300
+    silence_duration_ms: Annotated[int, Meta(ge=0, le=10_000)] = 500
+    idle_timeout_ms: Annotated[int, Meta(ge=1)] | None = None
+    eagerness: Literal["low", "medium", "high", "auto"] = "auto"
+    create_response: bool = True
+    interrupt_response: bool = True
+
+
+class TranscriptionSettings(_Table, frozen=True):
+    """Transcription of the user's speech (`audio.input.transcription`); `model = ""` is off."""
+
+    model: str = ""
+    language: str = ""
+    prompt: str = ""
+    logprobs: bool = False
+
+
+class AudioSettings(_Table, frozen=True):
+    """Local audio devices and buffering; never sent to the server.
+
+    A device is a PortAudio index or a substring of its name; unset means the system default.
+    A sample rate left unset means the device's native rate.
+    """
+
+    input_device: _Device | None = None
+    output_device: _Device | None = None
+    frame_ms: Annotated[int, Meta(ge=10, le=100)] = 20
+    prebuffer_ms: Annotated[int, Meta(ge=0, le=5000)] = 100
+    input_sample_rate: _SampleRate | None = None
+    output_sample_rate: _SampleRate | None = None
+
+
+class FunctionTool(_Table, frozen=True):
+    """A function the model may call; `parameters` is a JSON Schema object."""
+
+    name: _ToolName
+    type: Literal["function"] = "function"
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class Settings(_Table, frozen=True):
+    """The resolved settings of one rt profile.
+
+    `api_key` is allowed in a profile but discouraged (use the variable named by
+    `api_key_env`); it is redacted from `repr` and from `rt config show`.
+    """
+
+    model: _NonEmpty = "gpt-realtime"
+    voice: _NonEmpty = "marin"
+    instructions: str | None = None
+    output_modality: Literal["audio", "text"] = "audio"
+    speed: Annotated[float, Meta(ge=0.25, le=1.5)] = 1.0
+    max_output_tokens: Annotated[int, Meta(ge=1, le=4096)] | Literal["inf"] = "inf"
+    tool_choice: Literal["auto", "none", "required"] | None = None
+    truncation: Literal["auto", "disabled"] | None = None
+    reasoning_effort: Literal["minimal", "low", "medium", "high", "xhigh"] | None = None
+    parallel_tool_calls: bool | None = None
+    base_url: _HttpUrl = "https://api.openai.com/v1"
+    websocket_base_url: _WsUrl | None = None
+    api_key_env: _EnvName = "OPENAI_API_KEY"
+    api_key: str | None = None
+    noise_reduction: Literal["near_field", "far_field", "off"] = "off"
+    vad: VadSettings = msgspec.field(default_factory=VadSettings)
+    transcription: TranscriptionSettings = msgspec.field(default_factory=TranscriptionSettings)
+    audio: AudioSettings = msgspec.field(default_factory=AudioSettings)
+    tools: tuple[FunctionTool, ...] = ()
+
+    def __repr__(self) -> str:
+        # The generated repr would print the key into logs and tracebacks.
+        fields = ", ".join(
+            f"{name}={'***' if name == 'api_key' and value is not None else value!r}"
+            for name, value in _items(self)
+        )
+        return f"Settings({fields})"
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return [
+            (name, "***" if name == "api_key" and value is not None else value)
+            for name, value in _items(self)
+        ]
+
+
+def _items(struct: msgspec.Struct) -> list[tuple[str, Any]]:
+    return [(name, getattr(struct, name)) for name in struct.__struct_fields__]
