@@ -21,6 +21,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint
+	PYTHON=$(PYTHON) bash scripts/system-packages.sh --test
 	$(BIN)/pytest
 
 bench: setup

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages rt needs on Debian/Ubuntu, only those that are missing:
 # the Python venv module (absent from Debian's bare python3) and PortAudio for sounddevice.
+# With --test, also what the test suite's virtual sound devices need: a private PulseAudio
+# server with null sinks, reached by PortAudio through ALSA's pulse plugin.
 set -euo pipefail
 PY=${PYTHON:-python3}
+TEST=0
+[ "${1:-}" = "--test" ] && TEST=1
 
 missing=()
 if ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then
@@ -11,6 +15,12 @@ if ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then
 fi
 if ! ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2'; then
     missing+=(libportaudio2)
+fi
+if [ "$TEST" = 1 ]; then
+    command -v pulseaudio >/dev/null 2>&1 || missing+=(pulseaudio)
+    command -v pactl >/dev/null 2>&1 || missing+=(pulseaudio-utils)
+    ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 \
+        || missing+=(libasound2-plugins)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

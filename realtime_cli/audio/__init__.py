@@ -1,0 +1,81 @@
+"""Audio for rt: capture, playback, resampling, WAV devices. Knows nothing of the protocol.
+
+The core is sans-I/O and testable without sound hardware (`CaptureChain`, `PlaybackBuffer`,
+`PolyphaseResampler`, `SampleRing`, `FrameAssembler`); thin adapters put it on PortAudio
+(`SoundDeviceMicrophone`, `SoundDeviceSpeaker`) or on WAV files (`WavMicrophone`,
+`WavSpeaker`). sounddevice is imported only when a device is opened or listed.
+"""
+
+from __future__ import annotations
+
+from realtime_cli.audio.capture import SoundDeviceMicrophone
+from realtime_cli.audio.capture_chain import CaptureChain
+from realtime_cli.audio.devices import DeviceInfo, list_devices, select_device, supported_rate
+from realtime_cli.audio.errors import (
+    AudioError,
+    DeviceLostError,
+    DeviceRateError,
+    DeviceSelectionError,
+    MicrophoneSilentError,
+    NoDeviceError,
+    PortAudioMissingError,
+    WavFormatError,
+)
+from realtime_cli.audio.frame_assembler import DEFAULT_FRAME_SAMPLES, FrameAssembler
+from realtime_cli.audio.interfaces import Microphone, Speaker
+from realtime_cli.audio.playback import SoundDeviceSpeaker
+from realtime_cli.audio.playback_buffer import ItemPlayback, PlaybackBuffer
+from realtime_cli.audio.recorder import StereoRecorder
+from realtime_cli.audio.resample import (
+    PassthroughResampler,
+    PolyphaseResampler,
+    Resampler,
+    SoxrResampler,
+    make_resampler,
+)
+from realtime_cli.audio.ring_buffer import SampleRing
+from realtime_cli.audio.sample_format import API_RATE, downmix, float_to_pcm16, pcm16_to_float
+from realtime_cli.audio.wav_devices import WavMicrophone, WavSpeaker
+from realtime_cli.audio.wavfile import WavInfo, WavReader, WavWriter, read_wav, write_wav
+
+__all__ = [
+    "API_RATE",
+    "DEFAULT_FRAME_SAMPLES",
+    "AudioError",
+    "CaptureChain",
+    "DeviceInfo",
+    "DeviceLostError",
+    "DeviceRateError",
+    "DeviceSelectionError",
+    "FrameAssembler",
+    "ItemPlayback",
+    "Microphone",
+    "MicrophoneSilentError",
+    "NoDeviceError",
+    "PassthroughResampler",
+    "PlaybackBuffer",
+    "PolyphaseResampler",
+    "PortAudioMissingError",
+    "Resampler",
+    "SampleRing",
+    "SoundDeviceMicrophone",
+    "SoundDeviceSpeaker",
+    "SoxrResampler",
+    "Speaker",
+    "StereoRecorder",
+    "WavFormatError",
+    "WavInfo",
+    "WavMicrophone",
+    "WavReader",
+    "WavSpeaker",
+    "WavWriter",
+    "downmix",
+    "float_to_pcm16",
+    "list_devices",
+    "make_resampler",
+    "pcm16_to_float",
+    "read_wav",
+    "select_device",
+    "supported_rate",
+    "write_wav",
+]

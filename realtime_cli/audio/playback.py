@@ -1,0 +1,186 @@
+"""The speaker on a PortAudio output device (sounddevice OutputStream)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realtime_cli.audio.devices import load_sounddevice, select_device, supported_rate
+from realtime_cli.audio.errors import AudioError, DeviceLostError
+from realtime_cli.audio.interfaces import PcmInput
+from realtime_cli.audio.playback_buffer import (
+    DEFAULT_FADE_S,
+    DEFAULT_MAX_PREBUFFER_S,
+    DEFAULT_PREBUFFER_S,
+    PlaybackBuffer,
+)
+from realtime_cli.audio.recorder import StereoRecorder
+from realtime_cli.audio.ring_buffer import SampleRing
+from realtime_cli.audio.sample_format import API_RATE
+
+_TAP_PUMP_S = 0.05
+
+
+class SoundDeviceSpeaker:
+    """Plays 24 kHz PCM16 on an output device at its native rate.
+
+    The stream runs continuously from `start()` (silence between utterances) so that the
+    played-position accounting follows the device clock; the callback only calls
+    `PlaybackBuffer.render` and copies the block to every output channel.
+    """
+
+    def __init__(
+        self,
+        device: int | str | None = None,
+        *,
+        rate: int | None = None,
+        channels: int | None = None,
+        block_s: float = 0.01,
+        latency: str | float = "low",
+        prebuffer_s: float = DEFAULT_PREBUFFER_S,
+        max_prebuffer_s: float = DEFAULT_MAX_PREBUFFER_S,
+        fade_s: float = DEFAULT_FADE_S,
+        recorder: StereoRecorder | None = None,
+    ) -> None:
+        self.device = select_device(device, "output")
+        self.channels = channels or min(self.device.max_output_channels, 2)
+        self.rate = supported_rate(self.device, "output", self.channels, rate)
+        self._block = max(1, round(block_s * self.rate))
+        self._latency = latency
+        self._recorder = recorder
+        self._tap = SampleRing(API_RATE * 4) if recorder is not None else None
+        self.buffer = PlaybackBuffer(
+            self.rate,
+            prebuffer_s=prebuffer_s,
+            max_prebuffer_s=max_prebuffer_s,
+            fade_s=fade_s,
+            tap=self._tap,
+        )
+        self._stream: Any = None
+        self._nominal_latency = 0.0
+        self._tap_start: float | None = None
+        self._tap_pos = 0
+        self._pump: asyncio.Task[None] | None = None
+        self._closing = False
+        self._lost = False
+        self.device_underflows = 0  # PortAudio's output_underflow flags
+
+    def start(self) -> None:
+        """Open and start the stream (also done by `async with` and the first play())."""
+        if self._stream is not None:
+            return
+        if self._lost:
+            raise self._lost_error()
+        sd = load_sounddevice()
+        try:
+            self._stream = sd.OutputStream(
+                device=self.device.index,
+                samplerate=self.rate,
+                channels=self.channels,
+                dtype="float32",
+                blocksize=self._block,
+                latency=self._latency,
+                callback=self._callback,
+                finished_callback=self._on_finished,
+            )
+            self._nominal_latency = float(self._stream.latency)
+            self._stream.start()
+        except Exception as exc:
+            self._stream = None
+            raise AudioError(
+                f"cannot open output device {self.device.index} ({self.device.name}): {exc}"
+            ) from exc
+        if self._recorder is not None:
+            self._pump = asyncio.get_running_loop().create_task(self._pump_tap())
+
+    def _callback(
+        self, outdata: NDArray[np.float32], frames: int, time_info: Any, status: Any
+    ) -> None:
+        if status.output_underflow:
+            self.device_underflows += 1
+        latency = time_info.outputBufferDacTime - time_info.currentTime
+        # Some hosts report 0 (or garbage) on the first callbacks; use the stream's figure.
+        if not 0.0 < latency < 2.0:
+            latency = self._nominal_latency
+        if self._tap_start is None:
+            self._tap_start = time.monotonic() + latency + self.buffer.resampler_delay_s
+        outdata[:] = self.buffer.render(frames, latency)[:, None]
+
+    def _on_finished(self) -> None:
+        if not self._closing:
+            self._lost = True
+
+    def _lost_error(self) -> DeviceLostError:
+        return DeviceLostError(
+            f"output device {self.device.index} ({self.device.name}) stopped (disconnected?)"
+        )
+
+    def play(self, pcm: PcmInput, item_id: str, content_index: int = 0) -> None:
+        """Queue 24 kHz PCM16 audio of an item; starts the stream on first use."""
+        if self._lost:
+            raise self._lost_error()
+        self.start()
+        self.buffer.play(pcm, item_id, content_index)
+
+    def end_item(self, item_id: str) -> None:
+        self.buffer.end_item(item_id)
+
+    def flush(self) -> dict[str, int]:
+        return self.buffer.flush()
+
+    def played_ms(self, item_id: str) -> int:
+        return self.buffer.played_ms(item_id)
+
+    @property
+    def underruns(self) -> int:
+        return self.buffer.underruns
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until everything queued has reached the listener (or the device is lost)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.buffer.idle and not self._lost and self._stream is not None:
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            await asyncio.sleep(0.01)
+
+    async def _pump_tap(self) -> None:
+        while True:
+            await asyncio.sleep(_TAP_PUMP_S)
+            self._drain_tap()
+
+    def _drain_tap(self) -> None:
+        if self._tap is None or self._recorder is None or self._tap_start is None:
+            return
+        data = self._tap.read()
+        if data.size:
+            self._recorder.add_right(data, self._tap_start + self._tap_pos / API_RATE)
+            self._tap_pos += data.size
+
+    async def close(self) -> None:
+        """Stop the stream now (call drain() first to let queued audio finish)."""
+        self._closing = True
+        if self._pump is not None:
+            self._pump.cancel()
+            self._pump = None
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await asyncio.to_thread(_abort_stream, stream)
+        self._drain_tap()
+
+    async def __aenter__(self) -> SoundDeviceSpeaker:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def _abort_stream(stream: Any) -> None:
+    try:
+        stream.abort()
+    finally:
+        stream.close()

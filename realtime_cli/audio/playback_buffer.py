@@ -1,0 +1,410 @@
+"""The playback core: jitter buffer, per-item played accounting, flush with fade (no I/O).
+
+`PlaybackBuffer.render(n_frames, output_latency)` is exactly what the PortAudio output
+callback calls; the WAV speaker calls it too, so both account and flush identically.
+
+Positions are counted in 24 kHz samples on one timeline: the stream fed to the resampler,
+silence included. For every item the buffer knows which stretches of that timeline it
+occupied. A stretch was *emitted* once the resampler released it to the device, and *heard*
+once the device played it: `heard = emitted before this block - output latency`, where the
+output latency is PortAudio's `outputBufferDacTime - currentTime` for the block.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realtime_cli.audio.resample import Resampler, make_resampler
+from realtime_cli.audio.ring_buffer import SampleRing
+from realtime_cli.audio.sample_format import API_RATE, pcm16_from_bytes_or_array, pcm16_to_float
+
+FloatArray = NDArray[np.float32]
+
+DEFAULT_PREBUFFER_S = 0.1
+DEFAULT_MAX_PREBUFFER_S = 0.4
+DEFAULT_FADE_S = 0.004
+# How much the prebuffer of the next utterance grows after an underrun and shrinks after a
+# clean one: quick to protect, slow to give the latency back.
+_PREBUFFER_GROW_S = 0.04
+_PREBUFFER_SHRINK_S = 0.01
+_MAX_TRACKED_ITEMS = 256
+
+
+@dataclass
+class ItemPlayback:
+    """What happened to one item's audio, in 24 kHz samples."""
+
+    item_id: str
+    content_index: int = 0
+    received: int = 0
+    consumed: int = 0  # fed to the resampler, so emitted or about to be
+    dropped: int = 0  # discarded by flush
+    heard: int = 0  # folded part of the heard count (see PlaybackBuffer._played)
+    done: bool = False
+    flushed: bool = False  # later audio for a flushed item is ignored
+
+
+class _Chunk:
+    __slots__ = ("item", "offset", "samples")
+
+    def __init__(self, item: ItemPlayback, samples: FloatArray) -> None:
+        self.item = item
+        self.samples = samples
+        self.offset = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.samples.size - self.offset
+
+
+class PlaybackBuffer:
+    """Adaptive jitter buffer feeding a device at `device_rate` from 24 kHz PCM16 chunks.
+
+    - Playback of an utterance (one item's audio) starts once `prebuffer_s` is queued, the
+      item is marked finished, or `prebuffer_s` of render time has passed; it never
+      re-primes in the middle of an utterance: a gap plays silence and counts an underrun
+      when more of the same item arrives. After an underrun the next utterance prebuffers
+      more (up to `max_prebuffer_s`), after clean ones it creeps back down.
+    - `flush()` keeps only a `fade_s` fade-out of what comes next, so the following
+      `render()` silences the output with no click, and returns the final per-item count.
+    - `render()` never blocks for longer than the other side's short critical sections.
+    """
+
+    def __init__(
+        self,
+        device_rate: int = API_RATE,
+        *,
+        prebuffer_s: float = DEFAULT_PREBUFFER_S,
+        max_prebuffer_s: float = DEFAULT_MAX_PREBUFFER_S,
+        fade_s: float = DEFAULT_FADE_S,
+        resampler: Resampler | None = None,
+        tap: SampleRing | None = None,
+    ) -> None:
+        self.device_rate = device_rate
+        self._resampler = resampler or make_resampler(API_RATE, device_rate)
+        self._min_prebuffer = max(0, round(prebuffer_s * API_RATE))
+        self._max_prebuffer = max(self._min_prebuffer, round(max_prebuffer_s * API_RATE))
+        self._target_prebuffer = self._min_prebuffer
+        self._fade_len = max(1, round(fade_s * API_RATE))
+        self.tap = tap
+        self._lock = threading.Lock()
+        self._queue: deque[_Chunk] = deque()
+        self._queued = 0
+        self._items: OrderedDict[str, ItemPlayback] = OrderedDict()
+        self._epoch: list[str] = []  # items since the last flush
+        self._primed = False
+        self._waited = 0  # 24 kHz samples rendered while audio waited for the prebuffer
+        self._dry_item: ItemPlayback | None = None
+        self._last_item: ItemPlayback | None = None
+        self._fade_samples = np.zeros(0, dtype=np.float32)  # already faded
+        self._fade_offset = 0
+        self._fade_items: deque[tuple[ItemPlayback, int]] = deque()
+        self._carry = np.zeros(0, dtype=np.float32)
+        self._pos = 0  # 24 kHz samples fed to the resampler
+        self._emitted = 0.0  # timeline position released to the device
+        self._heard = 0.0
+        self._segments: deque[tuple[int, int, ItemPlayback]] = deque()
+        self._scratch = np.zeros(4096, dtype=np.float32)
+        self.underruns = 0
+        self.rendered_frames = 0
+
+    # ----------------------------------------------------------------- asyncio side
+
+    def play(
+        self,
+        pcm: bytes | bytearray | memoryview | NDArray[np.generic],
+        item_id: str,
+        content_index: int = 0,
+    ) -> None:
+        """Queue 24 kHz PCM16 audio (bytes or int16 array) of an item."""
+        samples = pcm16_to_float(pcm16_from_bytes_or_array(pcm))
+        if samples.size == 0:
+            return
+        with self._lock:
+            item = self._items.get(item_id)
+            if item is None:
+                item = ItemPlayback(item_id, content_index)
+                self._items[item_id] = item
+                self._epoch.append(item_id)
+                self._prune()
+            if item.flushed:
+                return
+            item.received += samples.size
+            if self._dry_item is not None:
+                if self._dry_item is item and not item.done:
+                    # More of the same utterance after a gap: that gap was an underrun.
+                    self.underruns += 1
+                    self._target_prebuffer = min(
+                        self._max_prebuffer,
+                        self._target_prebuffer + round(_PREBUFFER_GROW_S * API_RATE),
+                    )
+                else:
+                    self._end_utterance_locked()
+                self._dry_item = None
+            self._queue.append(_Chunk(item, samples))
+            self._queued += samples.size
+
+    def end_item(self, item_id: str) -> None:
+        """No more audio will come for this item: draining it ends the utterance cleanly."""
+        with self._lock:
+            item = self._items.get(item_id)
+            if item is None:
+                return
+            item.done = True
+            if self._dry_item is item:
+                self._dry_item = None
+                self._end_utterance_locked()
+
+    def flush(self) -> dict[str, int]:
+        """Stop playback within the next render, after a short fade.
+
+        Returns, for every item queued since the previous flush, the milliseconds of its
+        audio that reached (or, for the fade and what is already in the device buffer, will
+        reach) the listener. This is the `audio_end_ms` for a truncation.
+        """
+        with self._lock:
+            if self._primed and not self._fade_items:
+                self._start_fade_locked()
+            for chunk in self._queue:
+                chunk.item.dropped += chunk.remaining
+                chunk.item.flushed = True
+            self._queue.clear()
+            self._queued = 0
+            pending_fade: dict[str, int] = {}
+            for item, count in self._fade_items:
+                pending_fade[item.item_id] = pending_fade.get(item.item_id, 0) + count
+            report: dict[str, int] = {}
+            for item_id in self._epoch:
+                record = self._items.get(item_id)
+                if record is not None:
+                    report[item_id] = _ms(record.consumed + pending_fade.get(item_id, 0))
+            self._epoch = []
+            self._primed = False
+            self._waited = 0
+            self._dry_item = None
+            return report
+
+    def played_samples(self, item_id: str) -> int:
+        """24 kHz samples of the item the listener has heard so far."""
+        with self._lock:
+            item = self._items.get(item_id)
+            return 0 if item is None else self._played(item)
+
+    def played_ms(self, item_id: str) -> int:
+        """Milliseconds of the item the listener has heard so far (floor)."""
+        return _ms(self.played_samples(item_id))
+
+    def item(self, item_id: str) -> ItemPlayback | None:
+        """The accounting record of an item (a live object; read, do not modify)."""
+        return self._items.get(item_id)
+
+    @property
+    def queued_samples(self) -> int:
+        """24 kHz samples waiting to be rendered (fade excluded)."""
+        return self._queued
+
+    @property
+    def prebuffer_samples(self) -> int:
+        """The current prebuffer target of the next utterance, in 24 kHz samples."""
+        return self._target_prebuffer
+
+    @property
+    def resampler_delay_s(self) -> float:
+        """The output resampler's group delay."""
+        return self._resampler.group_delay_s
+
+    @property
+    def primed(self) -> bool:
+        """True while an utterance is playing (including an underrun gap)."""
+        return self._primed
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, fading or still inside the resampler or the device buffer."""
+        with self._lock:
+            return (
+                not self._queue and not self._fade_items and self._heard >= self._last_audio_end()
+            )
+
+    # ----------------------------------------------------------------- callback side
+
+    def render(self, n_frames: int, output_latency: float = 0.0) -> FloatArray:
+        """Produce the next `n_frames` device samples (mono float32).
+
+        `output_latency` is the time in seconds until the first of these frames reaches the
+        DAC; everything emitted before this block is then heard `output_latency` from now.
+        """
+        out = np.empty(n_frames, dtype=np.float32)
+        with self._lock:
+            self._heard = max(self._heard, self._emitted - output_latency * API_RATE)
+            self._fold_heard()
+            filled = min(self._carry.size, n_frames)
+            out[:filled] = self._carry[:filled]
+            self._carry = self._carry[filled:]
+            while filled < n_frames:
+                missing = n_frames - filled
+                need = self._input_for(missing)
+                produced = self._resampler.process(self._next_input(need))
+                take = min(produced.size, missing)
+                out[filled : filled + take] = produced[:take]
+                filled += take
+                if take < produced.size:
+                    self._carry = np.concatenate((self._carry, produced[take:]))
+            self._emitted = (
+                self._pos
+                - self._resampler.pending_input()
+                - self._carry.size * API_RATE / self.device_rate
+            )
+            self.rendered_frames += n_frames
+        return out
+
+    # ----------------------------------------------------------------- internals
+
+    def _input_for(self, missing: int) -> int:
+        need = max(1, math.ceil(missing * API_RATE / self.device_rate))
+        while self._resampler.output_available(need) < missing and need < 1 << 20:
+            need += 1
+        while need > 1 and self._resampler.output_available(need - 1) >= missing:
+            need -= 1
+        return need
+
+    def _next_input(self, n: int) -> FloatArray:
+        if self._scratch.size < n:
+            self._scratch = np.zeros(max(n, 2 * self._scratch.size), dtype=np.float32)
+        buf = self._scratch[:n]
+        filled = 0
+        if self._fade_items:
+            filled = self._take_fade(buf)
+        elif not self._primed and self._queue:
+            self._waited += n
+            if (
+                self._queued >= self._target_prebuffer
+                or self._waited >= self._target_prebuffer
+                or self._queue[-1].item.done
+            ):
+                self._primed = True
+                self._waited = 0
+        if self._primed and not self._fade_items:
+            filled += self._take_queue(buf[filled:])
+            if filled < n and not self._queue:
+                last = self._last_item
+                if last is not None and last.done:
+                    self._end_utterance_locked()
+                elif last is not None:
+                    self._dry_item = last
+        buf[filled:] = 0.0
+        self._pos += n
+        if self.tap is not None:
+            self.tap.write(buf)
+        return buf
+
+    def _take_queue(self, dest: FloatArray) -> int:
+        filled = 0
+        n = dest.size
+        while filled < n and self._queue:
+            chunk = self._queue[0]
+            take = min(n - filled, chunk.remaining)
+            dest[filled : filled + take] = chunk.samples[chunk.offset : chunk.offset + take]
+            self._account(chunk.item, filled, take)
+            chunk.offset += take
+            self._queued -= take
+            filled += take
+            if not chunk.remaining:
+                self._queue.popleft()
+        return filled
+
+    def _take_fade(self, dest: FloatArray) -> int:
+        # The fade was shaped at flush time; a fade longer than the block (tiny blocks)
+        # simply continues in the next one.
+        take = min(dest.size, self._fade_samples.size - self._fade_offset)
+        dest[:take] = self._fade_samples[self._fade_offset : self._fade_offset + take]
+        filled = 0
+        while filled < take:
+            item, count = self._fade_items[0]
+            step = min(count, take - filled)
+            self._account(item, filled, step)
+            filled += step
+            if step == count:
+                self._fade_items.popleft()
+            else:
+                self._fade_items[0] = (item, count - step)
+        self._fade_offset += take
+        if not self._fade_items:
+            self._fade_samples = np.zeros(0, dtype=np.float32)
+            self._fade_offset = 0
+        return take
+
+    def _start_fade_locked(self) -> None:
+        parts: list[FloatArray] = []
+        need = self._fade_len
+        while need and self._queue:
+            chunk = self._queue[0]
+            take = min(need, chunk.remaining)
+            parts.append(chunk.samples[chunk.offset : chunk.offset + take])
+            self._fade_items.append((chunk.item, take))
+            chunk.offset += take
+            self._queued -= take
+            need -= take
+            if not chunk.remaining:
+                self._queue.popleft()
+        if not parts:
+            return
+        samples = np.concatenate(parts)
+        # Raised-cosine gain from 1 to 0: no step in level or slope, so no click.
+        ramp = np.cos(np.linspace(0.0, np.pi / 2, samples.size + 1, dtype=np.float32)[1:]) ** 2
+        self._fade_samples = (samples * ramp).astype(np.float32)
+        self._fade_offset = 0
+
+    def _account(self, item: ItemPlayback, offset: int, n: int) -> None:
+        start = self._pos + offset
+        if self._segments and self._segments[-1][2] is item and self._segments[-1][1] == start:
+            s, _, it = self._segments.pop()
+            self._segments.append((s, start + n, it))
+        else:
+            self._segments.append((start, start + n, item))
+        item.consumed += n
+        self._last_item = item
+
+    def _fold_heard(self) -> None:
+        heard = self._heard
+        while self._segments and self._segments[0][1] <= heard:
+            start, end, item = self._segments.popleft()
+            item.heard += end - start
+
+    def _played(self, item: ItemPlayback) -> int:
+        total = item.heard
+        heard = self._heard
+        for start, end, seg_item in self._segments:
+            if start >= heard:
+                break
+            if seg_item is item:
+                total += int(min(end, heard) - start)
+        return total
+
+    def _last_audio_end(self) -> float:
+        return float(self._segments[-1][1]) if self._segments else 0.0
+
+    def _end_utterance_locked(self) -> None:
+        self._primed = False
+        self._waited = 0
+        self._dry_item = None
+        self._target_prebuffer = max(
+            self._min_prebuffer, self._target_prebuffer - round(_PREBUFFER_SHRINK_S * API_RATE)
+        )
+
+    def _prune(self) -> None:
+        while len(self._items) > _MAX_TRACKED_ITEMS:
+            oldest = next(iter(self._items))
+            if any(c.item.item_id == oldest for c in self._queue):
+                break
+            del self._items[oldest]
+
+
+def _ms(samples: int) -> int:
+    return samples * 1000 // API_RATE

@@ -1,0 +1,166 @@
+"""A private PulseAudio server with virtual devices, for tests through the real PortAudio path.
+
+Headless CI machines have no sound card. This starts `pulseaudio` as a child process on a
+socket in a temporary directory with three virtual devices and points PortAudio's ALSA host
+API at them through the ALSA pulse plugin (ALSA_CONFIG_PATH):
+
+  vspeaker          output: a null sink
+  vspeaker_monitor  input: what was played to vspeaker
+  vmic              input: a source fed by playing into the null sink `vmic_feed`
+
+Needs the Debian packages pulseaudio, pulseaudio-utils and libasound2-plugins (plus
+libportaudio2). Only processes started here are stopped, by their PIDs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RATE = 48000
+# A 20 ms reader on every null sink's monitor: otherwise the sink renders 2 s blocks until a
+# low-latency client shows up and a new stream can stall for up to 2 s.
+_KEEPALIVE_MS = 20
+# PortAudio lists only the ALSA PCMs that carry a hint.
+_ALSA_CONF = """\
+pcm.vspeaker { type pulse device "vspeaker" handle_underrun false hint.show on }
+pcm.vspeaker_monitor { type pulse device "vspeaker.monitor" handle_underrun false hint.show on }
+pcm.vmic { type pulse device "vmic" handle_underrun false hint.show on }
+pcm.!default { type pulse handle_underrun false hint.show on }
+ctl.!default { type pulse }
+"""
+# handle_underrun false: the plugin would otherwise turn a server underrun into an ALSA xrun,
+# and PortAudio's xrun recovery can restart the stream over and over.
+
+
+def missing_reason() -> str | None:
+    """Why virtual devices cannot run here, or None if they can."""
+    if shutil.which("pulseaudio") is None:
+        return "pulseaudio is not installed (apt-get install pulseaudio pulseaudio-utils)"
+    return None
+
+
+class VirtualAudio:
+    """Start with `start()`, stop with `stop()`; `env` holds the client environment."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.socket = directory / "pulse.sock"
+        self.env: dict[str, str] = {}
+        self._saved_env: dict[str, str | None] = {}
+        self._procs: list[subprocess.Popen[bytes]] = []
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            args, env=self._client_env(), capture_output=True, timeout=10, check=False
+        )
+
+    def _client_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+    def start(self) -> None:
+        for tool in ("pactl", "parec"):
+            if shutil.which(tool) is None:
+                raise RuntimeError(f"{tool} missing: apt-get install pulseaudio-utils")
+        if not list(Path("/usr/lib").glob("*/alsa-lib/libasound_module_pcm_pulse.so")):
+            raise RuntimeError("ALSA pulse plugin missing: apt-get install libasound2-plugins")
+        (self.dir / "runtime").mkdir(parents=True, exist_ok=True)
+        (self.dir / "state").mkdir(exist_ok=True)
+        script = self.dir / "server.pa"
+        script.write_text(
+            f"load-module module-native-protocol-unix socket={self.socket} auth-anonymous=1\n"
+            f"load-module module-null-sink sink_name=vspeaker rate={RATE} channels=1\n"
+            f"load-module module-null-sink sink_name=vmic_feed rate={RATE} channels=1\n"
+            "load-module module-remap-source master=vmic_feed.monitor source_name=vmic\n"
+            "set-default-sink vspeaker\nset-default-source vmic\n"
+        )
+        (self.dir / "asound.conf").write_text(_ALSA_CONF)
+        self.env = {
+            "PULSE_SERVER": f"unix:{self.socket}",
+            "ALSA_CONFIG_PATH": f"/usr/share/alsa/alsa.conf:{self.dir / 'asound.conf'}",
+        }
+        server_env = {
+            **self._client_env(),
+            "PULSE_RUNTIME_PATH": str(self.dir / "runtime"),
+            "PULSE_STATE_PATH": str(self.dir / "state"),
+            "HOME": str(self.dir),  # the cookie and any client config stay in here
+        }
+        log = open(self.dir / "pulse.log", "wb")  # noqa: SIM115 - the child owns it
+        # -n: none of the system's modules (udev, ALSA cards, D-Bus); root only warns.
+        self._procs.append(
+            subprocess.Popen(
+                ["pulseaudio", "-n", "-F", str(script), "--daemonize=no",
+                 "--exit-idle-time=-1", "--log-target=stderr"],
+                env=server_env, stdout=log, stderr=log, start_new_session=True,
+            )
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while self._run("pactl", "info").returncode != 0:
+            if time.monotonic() > deadline or self._procs[0].poll() is not None:
+                self.stop()
+                raise RuntimeError(f"pulseaudio did not start; see {self.dir / 'pulse.log'}")
+            time.sleep(0.05)
+        for sink in ("vspeaker", "vmic_feed"):
+            self._procs.append(
+                subprocess.Popen(
+                    ["parec", f"--device={sink}.monitor", "--raw", "--format=s16le",
+                     "--channels=1", f"--rate={RATE}", f"--latency-msec={_KEEPALIVE_MS}"],
+                    env=self._client_env(), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, start_new_session=True,
+                )
+            )  # fmt: skip
+        while self._run("pactl", "list", "short", "source-outputs").stdout.count(b"\n") < 2:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        # Suspending and resuming drops the 2 s block the sinks may still be rendering.
+        for sink in ("vspeaker", "vmic_feed"):
+            self._run("pactl", "suspend-sink", sink, "1")
+            self._run("pactl", "suspend-sink", sink, "0")
+
+    def feed_microphone(self, wav: Path) -> subprocess.Popen[bytes]:
+        """Play a WAV file into the virtual microphone (returns the paplay process)."""
+        proc = subprocess.Popen(
+            ["paplay", "--device=vmic_feed", str(wav)],
+            env=self._client_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._procs.append(proc)
+        return proc
+
+    def use_in_this_process(self) -> Any:
+        """Point this process's PortAudio at the virtual devices; returns sounddevice."""
+        for key, value in self.env.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+        if "sounddevice" in sys.modules:
+            sd = sys.modules["sounddevice"]
+            # PortAudio lists devices once, at initialisation: rescan with the new config.
+            sd._terminate()
+            sd._initialize()
+        else:
+            import sounddevice as sd
+        return sd
+
+    def stop(self) -> None:
+        for key, old in self._saved_env.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+        self._saved_env.clear()
+        for proc in reversed(self._procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self._procs.clear()
