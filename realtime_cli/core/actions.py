@@ -8,6 +8,7 @@ from realtime_cli.protocol import BaseClientEvent, ErrorDetails, Usage
 
 __all__ = [
     "Action",
+    "AudioDone",
     "CancelTool",
     "FlushPlayback",
     "Interrupted",
@@ -40,6 +41,13 @@ class PlayAudio:
     item_id: str
     content_index: int
     pcm: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDone:
+    """All audio of this item has arrived: playback may drain it without waiting for more."""
+
+    item_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +157,7 @@ class Notice:
 Action = (
     Send
     | PlayAudio
+    | AudioDone
     | FlushPlayback
     | TranscriptDelta
     | TranscriptDone

@@ -20,6 +20,7 @@ from msgspec import UNSET
 
 from realtime_cli.core.actions import (
     Action,
+    AudioDone,
     CancelTool,
     FlushPlayback,
     Interrupted,
@@ -60,6 +61,7 @@ from realtime_cli.protocol import (
     ResponseDone,
     ResponseFunctionCallArgumentsDone,
     ResponseOutputAudioDelta,
+    ResponseOutputAudioDone,
     ResponseOutputAudioTranscriptDelta,
     ResponseOutputAudioTranscriptDone,
     ResponseOutputTextDelta,
@@ -196,8 +198,8 @@ class ConversationCore:
         actions: list[Action] = []
         for item_id, heard_ms in heard.items():
             track = self.tracks.get(item_id)
-            if track is None:
-                continue
+            if track is None or track.interrupted:
+                continue  # unknown, or already cut by an earlier barge-in
             end_ms = max(0, min(int(heard_ms), track.received_ms))
             track.heard_ms = end_ms
             still_generating = track.response_id == self.active_response
@@ -399,6 +401,9 @@ class ConversationCore:
         track.received_bytes += len(event.delta)
         return [PlayAudio(event.response_id, event.item_id, event.content_index, event.delta)]
 
+    def _on_audio_done(self, event: ResponseOutputAudioDone, now: float) -> list[Action]:
+        return [] if event.response_id in self._dropped else [AudioDone(event.item_id)]
+
     def _on_transcript_delta(
         self, event: ResponseOutputAudioTranscriptDelta | ResponseOutputTextDelta, now: float
     ) -> list[Action]:
@@ -470,6 +475,7 @@ _HANDLERS: dict[type[BaseServerEvent], Callable[[ConversationCore, Any, float], 
     ResponseCreated: ConversationCore._on_response_created,
     ResponseDone: ConversationCore._on_response_done,
     ResponseOutputAudioDelta: ConversationCore._on_audio_delta,
+    ResponseOutputAudioDone: ConversationCore._on_audio_done,
     ResponseOutputAudioTranscriptDelta: ConversationCore._on_transcript_delta,
     ResponseOutputTextDelta: ConversationCore._on_transcript_delta,
     ResponseOutputAudioTranscriptDone: ConversationCore._on_transcript_done,

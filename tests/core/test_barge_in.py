@@ -173,3 +173,33 @@ def test_failed_cancel_or_truncate_is_a_notice_not_an_error() -> None:
     assert [type(a) for a in truncate_failed] == [Notice]
     other = core.receive(script.error("invalid_value"), 1.0, caused_by=ResponseCreate())
     assert isinstance(other[0], ServerError)
+
+
+def test_an_item_is_truncated_once_even_if_later_flushes_report_it() -> None:
+    core = ConversationCore()
+    core.receive(script.session(), 0.0)
+    _speaking(core, ms=1000)
+    core.receive(script.speech_started(), 1.0)
+    assert len(_sent(core.playback_flushed({"item_a": 400}, 1.0))) == 1
+    # a later turn: the speaker reports every item it knows, the old one included
+    core.receive(script.done("resp_1", "cancelled", "turn_detected"), 1.1)
+    core.receive(script.created("resp_2"), 2.0)
+    core.receive(script.audio("resp_2", "item_b", 500), 2.0)
+    core.receive(script.speech_started(), 2.2)
+    sent = _sent(core.playback_flushed({"item_a": 400, "item_b": 100}, 2.2))
+    assert sent == [ConversationItemTruncate(item_id="item_b", content_index=0, audio_end_ms=100)]
+
+
+def test_audio_done_lets_playback_drain_unless_dropped() -> None:
+    from realtime_cli.core import AudioDone
+    from realtime_cli.protocol import ResponseOutputAudioDone
+
+    core = ConversationCore()
+    core.receive(script.session(), 0.0)
+    _speaking(core, ms=200)
+    done = ResponseOutputAudioDone(
+        event_id="e", response_id="resp_1", item_id="item_a", output_index=0, content_index=0
+    )
+    assert core.receive(done, 0.5) == [AudioDone("item_a")]
+    core.receive(script.speech_started(), 0.6)
+    assert core.receive(done, 0.7) == []
