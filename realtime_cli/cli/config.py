@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from realtime_cli.cli.options import ConfigFile, Debug, Profile
 from realtime_cli.config import (
     DEFAULT_PROFILE,
     ConfigError,
@@ -29,31 +30,9 @@ config_app = typer.Typer(
     no_args_is_help=True,
 )
 
-Profile = Annotated[
-    str | None,
-    typer.Option(
-        "--profile",
-        "-p",
-        metavar="NAME",
-        help="Profile to use [default: $RT_PROFILE, then the file's default_profile, "
-        "then 'default'].",
-    ),
-]
 # `rt config path` does not depend on the profile; it accepts --profile, hidden, so that every
 # `rt config` command takes the same options.
 UnusedProfile = Annotated[str | None, typer.Option("--profile", "-p", hidden=True)]
-ConfigFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        metavar="FILE",
-        dir_okay=False,
-        help="Config file [default: $RT_CONFIG, then $XDG_CONFIG_HOME/rt/config.toml].",
-    ),
-]
-# main() re-raises errors when it sees --debug; the option must exist for typer to accept it.
-Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and more detail.")]
 
 
 @config_app.command("show")

@@ -38,7 +38,7 @@ from realtime_cli.config.settings import (
     VadSettings,
 )
 from realtime_cli.config.toml_writer import dumps as toml_dumps
-from realtime_cli.config.wire import session_config, turn_detection
+from realtime_cli.config.wire import realtime_session, session_config, turn_detection
 
 __all__ = [
     "CONFIG_ENV",
@@ -59,6 +59,7 @@ __all__ = [
     "display_path",
     "load_config",
     "load_settings",
+    "realtime_session",
     "selected_profile",
     "session_config",
     "settings_toml",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime_cli.config.settings import FunctionTool, Settings, VadSettings
+import msgspec
 
-__all__ = ["PCM_FORMAT", "session_config", "turn_detection"]
+from realtime_cli.config.settings import FunctionTool, Settings, VadSettings
+from realtime_cli.protocol import RealtimeSession
+
+__all__ = ["PCM_FORMAT", "realtime_session", "session_config", "turn_detection"]
 
 #: The only PCM format the API accepts; rt resamples locally to and from it.
 PCM_FORMAT: dict[str, Any] = {"type": "audio/pcm", "rate": 24000}
@@ -92,3 +95,8 @@ def _tool(tool: FunctionTool) -> dict[str, Any]:
     if tool.parameters is not None:
         out["parameters"] = tool.parameters
     return out
+
+
+def realtime_session(settings: Settings) -> RealtimeSession:
+    """`session_config(settings)` as the protocol's typed `RealtimeSession`."""
+    return msgspec.convert(session_config(settings), RealtimeSession)

@@ -1,0 +1,146 @@
+"""`rt sdp-offer` and `rt call ...`: WebRTC signalling and SIP call control over REST."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from realtime_cli.cli.connect import Resolved, resolve
+from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Model, Profile
+from realtime_cli.config import realtime_session
+from realtime_cli.errors import UsageError
+from realtime_cli.transport import RestClient
+
+__all__ = ["call_app", "run_rest", "sdp_offer"]
+
+T = TypeVar("T")
+
+call_app = typer.Typer(
+    name="call", help="Control a WebRTC or SIP call by its id.", no_args_is_help=True
+)
+
+CallId = Annotated[str, typer.Argument(metavar="CALL_ID", help="The call's id (rtc_...).")]
+
+
+def run_rest(resolved: Resolved, action: Callable[[RestClient], Awaitable[T]]) -> T:
+    """Run one REST action with a client for the resolved profile."""
+
+    async def go() -> T:
+        async with RestClient(
+            api_key=resolved.api_key, base_url=resolved.settings.base_url
+        ) as client:
+            return await action(client)
+
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        typer.echo("rt: interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def _read_sdp(source: str | None) -> str:
+    if source is None and sys.stdin.isatty():
+        raise UsageError("give an SDP offer file, or '-' to read it from standard input")
+    if source is None or source == "-":
+        sdp = sys.stdin.read()
+    else:
+        try:
+            sdp = Path(source).read_text()
+        except OSError as exc:
+            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if not sdp.strip():
+        raise UsageError("the SDP offer is empty")
+    return sdp
+
+
+def sdp_offer(
+    offer: Annotated[
+        str | None, typer.Argument(metavar="[FILE|-]", help="The SDP offer; '-' reads stdin.")
+    ] = None,
+    with_session: Annotated[
+        bool,
+        typer.Option("--with-session", help="Send the profile's session settings with it."),
+    ] = False,
+    model: Model = None,
+    json_output: JsonOutput = False,
+    profile: Profile = None,
+    config: ConfigFile = None,
+    debug: Debug = False,
+) -> None:
+    """Post a WebRTC SDP offer: the answer goes to stdout, `call_id: ...` to stderr."""
+    resolved = resolve(profile, config, {"model": model})
+    sdp = _read_sdp(offer)
+    session = realtime_session(resolved.settings) if with_session else None
+    answer = run_rest(resolved, lambda client: client.create_call(sdp, session))
+    if json_output:
+        typer.echo(json.dumps({"call_id": answer.call_id, "sdp": answer.sdp}))
+        return
+    sys.stdout.write(answer.sdp if answer.sdp.endswith("\n") else answer.sdp + "\n")
+    typer.echo(f"call_id: {answer.call_id}", err=True)
+
+
+@call_app.command("hangup")
+def hangup(
+    call_id: CallId, profile: Profile = None, config: ConfigFile = None, debug: Debug = False
+) -> None:
+    """Hang up a call."""
+    resolved = resolve(profile, config)
+    run_rest(resolved, lambda client: client.hangup_call(call_id))
+    typer.echo(f"call {call_id}: hung up")
+
+
+@call_app.command("accept")
+def accept(
+    call_id: CallId,
+    model: Model = None,
+    profile: Profile = None,
+    config: ConfigFile = None,
+    debug: Debug = False,
+) -> None:
+    """Accept an incoming SIP call with the profile's session settings."""
+    resolved = resolve(profile, config, {"model": model})
+    session = realtime_session(resolved.settings)
+    run_rest(resolved, lambda client: client.accept_call(call_id, session))
+    typer.echo(f"call {call_id}: accepted")
+
+
+@call_app.command("reject")
+def reject(
+    call_id: CallId,
+    status_code: Annotated[
+        int | None,
+        typer.Option("--status-code", min=100, max=699, help="SIP status (default 603)."),
+    ] = None,
+    profile: Profile = None,
+    config: ConfigFile = None,
+    debug: Debug = False,
+) -> None:
+    """Reject an incoming SIP call."""
+    resolved = resolve(profile, config)
+    run_rest(resolved, lambda client: client.reject_call(call_id, status_code))
+    shown = f" with SIP {status_code}" if status_code is not None else ""
+    typer.echo(f"call {call_id}: rejected{shown}")
+
+
+@call_app.command("refer")
+def refer(
+    call_id: CallId,
+    target: Annotated[
+        str, typer.Option("--target", metavar="URI", help="Where to transfer: tel:... or sip:...")
+    ],
+    profile: Profile = None,
+    config: ConfigFile = None,
+    debug: Debug = False,
+) -> None:
+    """Transfer a SIP call (SIP REFER)."""
+    if not target.startswith(("tel:", "sip:", "sips:")):
+        raise UsageError(f"--target must be a tel:, sip: or sips: URI, got {target!r}")
+    resolved = resolve(profile, config)
+    run_rest(resolved, lambda client: client.refer_call(call_id, target))
+    typer.echo(f"call {call_id}: referred to {target}")

@@ -1,0 +1,38 @@
+"""`rt token`: mint an ephemeral client secret for a browser or a device."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from realtime_cli.cli.calls import run_rest
+from realtime_cli.cli.connect import resolve
+from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Model, Profile
+from realtime_cli.config import realtime_session
+
+__all__ = ["token"]
+
+
+def token(
+    expires_in: Annotated[
+        int | None,
+        typer.Option(
+            "--expires-in", min=10, max=7200, metavar="SECONDS", help="Lifetime (default 600)."
+        ),
+    ] = None,
+    model: Model = None,
+    json_output: JsonOutput = False,
+    profile: Profile = None,
+    config: ConfigFile = None,
+    debug: Debug = False,
+) -> None:
+    """Print an ephemeral key (ek_...) for the profile's session; --json adds its expiry."""
+    resolved = resolve(profile, config, {"model": model})
+    session = realtime_session(resolved.settings)
+    secret = run_rest(resolved, lambda client: client.create_client_secret(session, expires_in))
+    if json_output:
+        typer.echo(json.dumps({"value": secret.value, "expires_at": secret.expires_at}))
+    else:
+        typer.echo(secret.value)

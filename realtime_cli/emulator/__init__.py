@@ -1,0 +1,38 @@
+"""A faithful local emulator of the OpenAI Realtime GA service, for tests and the demo.
+
+    async with Emulator(speed=50) as emu:
+        emu.queue_reply("Hi there.")
+        ...  # point a client at emu.base_url / emu.ws_url
+
+Modules: `server` (listening socket, HTTP routing, websocket upgrade), `websocket` (the
+sans-I/O websockets adapter), `session` (the per-connection GA state machine), `rest` (REST
+handlers), `handshake` (post-upgrade auth and model checks), `vad` (energy VAD), `synth`
+(deterministic audio), `script` (test hooks), `records` (what was received and sent).
+"""
+
+from realtime_cli.emulator.calls import Call
+from realtime_cli.emulator.records import (
+    ClientFrame,
+    ConnectionLog,
+    Received,
+    RestRequest,
+    SentEvent,
+    WebSocketOpened,
+)
+from realtime_cli.emulator.script import Script
+from realtime_cli.emulator.server import Emulator
+from realtime_cli.emulator.session import SessionMachine, decode_frame
+
+__all__ = [
+    "Call",
+    "ClientFrame",
+    "ConnectionLog",
+    "Emulator",
+    "Received",
+    "RestRequest",
+    "Script",
+    "SentEvent",
+    "SessionMachine",
+    "WebSocketOpened",
+    "decode_frame",
+]

@@ -1,0 +1,126 @@
+"""What the service decides right after the 101: which session to open, or why to refuse.
+
+Auth, beta header and model are checked after the websocket upgrade, as on the live service:
+the client gets an `error` event and then a close (3000 for auth, 4000 for shape or model)
+with the reason `<error.type>.<error.code>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from realtime_cli.emulator.auth import KeyRing, bearer_token
+from realtime_cli.emulator.calls import CallRegistry
+from realtime_cli.emulator.errors import ClientError
+from realtime_cli.emulator.ids import IdFactory
+from realtime_cli.emulator.session_config import (
+    MODELS,
+    SESSION_TTL_S,
+    default_session,
+    merge_session,
+)
+from realtime_cli.protocol import RealtimeSession, Session, TranscriptionSession
+
+__all__ = ["CLOSE_AUTH", "CLOSE_REQUEST", "Admission", "Refusal", "admit"]
+
+CLOSE_AUTH = 3000
+CLOSE_REQUEST = 4000
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Open a session with this initial configuration."""
+
+    session: Session
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Send `error`, then close with `close_code` and `reason`."""
+
+    error: ClientError
+    close_code: int
+
+    @property
+    def reason(self) -> str:
+        """The close reason the service uses: `<type>.<code>`."""
+        return f"{self.error.type}.{self.error.code}"
+
+
+def admit(
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+    *,
+    keys: KeyRing,
+    calls: CallRegistry,
+    ids: IdFactory,
+    now: float,
+) -> Admission | Refusal:
+    """Decide a websocket's fate from its query and (lower-case) headers at wall time `now`."""
+    key = bearer_token(headers)
+    if not keys.accepts(key, now):
+        shown = f"{key[:6]}***{key[-4:]}" if key and len(key) > 10 else (key or "")
+        message = (
+            f"Incorrect API key provided: {shown}."
+            if key
+            else "Missing bearer or basic authentication in header."
+        )
+        return Refusal(ClientError("invalid_api_key", message), CLOSE_AUTH)
+    if "openai-beta" in headers:
+        return Refusal(
+            ClientError(
+                "beta_api_shape_disabled",
+                "The beta Realtime API shape is disabled; remove the 'OpenAI-Beta' header "
+                "to use the GA API.",
+            ),
+            CLOSE_REQUEST,
+        )
+    secret = keys.secret(key)
+    overrides: Session | None = secret.session if secret else None
+    kind = "realtime"
+    model: str | None = None
+    call_id = query.get("call_id")
+    if call_id:
+        call = calls.get(call_id)
+        if call is None or call.state in ("rejected", "ended"):
+            return Refusal(
+                ClientError("invalid_value", f"Call '{call_id}' not found.", "call_id"),
+                CLOSE_REQUEST,
+            )
+        overrides = call.session
+        if isinstance(overrides, TranscriptionSession):
+            kind = "transcription"
+    elif query.get("intent") == "transcription":
+        kind = "transcription"
+        if not isinstance(overrides, TranscriptionSession):
+            overrides = None
+    else:
+        secret_model = overrides.model if isinstance(overrides, RealtimeSession) else None
+        model = query.get("model") or (secret_model if isinstance(secret_model, str) else None)
+        if not model:
+            return Refusal(
+                ClientError("missing_model", "Missing required parameter: 'model'.", "model"),
+                CLOSE_REQUEST,
+            )
+        if model not in MODELS:
+            return Refusal(
+                ClientError(
+                    "invalid_model",
+                    f"Invalid model: '{model}'. The model does not exist or you do not have "
+                    "access to it.",
+                    "model",
+                ),
+                CLOSE_REQUEST,
+            )
+        if not isinstance(overrides, RealtimeSession):
+            overrides = None
+    session = default_session(
+        kind,
+        session_id=ids.next("sess"),
+        expires_at=int(now) + SESSION_TTL_S,
+        model=model,
+    )
+    if overrides is not None and type(overrides) is type(session):
+        session = merge_session(session, overrides)
+    return Admission(session)
