@@ -1,0 +1,92 @@
+"""What a voice session tells its user: the `VoiceEvent`s of `VoiceSession.events()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from realtime_cli.core.actions import (
+    Interrupted,
+    Notice,
+    ResponseStarted,
+    ServerError,
+    SpeechStarted,
+    SpeechStopped,
+    TranscriptDelta,
+    TranscriptDone,
+)
+from realtime_cli.core.pricing import Cost
+from realtime_cli.protocol import Usage
+
+__all__ = [
+    "AudioDelta",
+    "Interrupted",
+    "Notice",
+    "ResponseDone",
+    "ResponseStarted",
+    "ServerError",
+    "SpeechStarted",
+    "SpeechStopped",
+    "ToolCalled",
+    "ToolCompleted",
+    "TranscriptDelta",
+    "TranscriptDone",
+    "VoiceEvent",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioDelta:
+    """A chunk of assistant audio: 24 kHz mono PCM16 little-endian."""
+
+    response_id: str
+    item_id: str
+    content_index: int
+    pcm: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseDone:
+    """A response ended, with its usage and estimated cost."""
+
+    response_id: str
+    status: str
+    reason: str | None
+    usage: Usage | None
+    cost: Cost
+    generated_audio_ms: int
+    heard_audio_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCalled:
+    """The model called a function tool; it is running."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCompleted:
+    """A tool call finished; `output` is what the model receives (an error text included)."""
+
+    call_id: str
+    name: str
+    output: str
+
+
+#: Everything `VoiceSession.events()` yields.
+VoiceEvent = (
+    SpeechStarted
+    | SpeechStopped
+    | AudioDelta
+    | TranscriptDelta
+    | TranscriptDone
+    | Interrupted
+    | ResponseStarted
+    | ResponseDone
+    | ToolCalled
+    | ToolCompleted
+    | ServerError
+    | Notice
+)
