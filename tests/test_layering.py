@@ -46,6 +46,15 @@ FORBIDDEN = {
         "realtime_cli.emulator",
         "openai",
     ),
+    "tui": (
+        "realtime_cli.transport",
+        "realtime_cli.audio",
+        "realtime_cli.emulator",
+        "realtime_cli.session",
+        "asyncio",
+        "sounddevice",
+        "openai",
+    ),
     "transport": (
         "realtime_cli.audio",
         "realtime_cli.core",

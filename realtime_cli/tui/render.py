@@ -1,0 +1,226 @@
+"""Pure functions from a `TalkView` (or a `Summary`) to rich renderables.
+
+The renderables are built from the view's current values and keep no reference to the view,
+so a `rich.live.Live` thread may draw them while the event loop goes on changing the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.segment import Segment
+from rich.table import Table
+from rich.text import Text
+
+from realtime_cli.tui.sanitize import printable
+from realtime_cli.tui.state import MIC_FLOOR_DBFS, Status, TalkView, Turn, ViewNotice
+from realtime_cli.tui.summary import Summary, format_cost, format_duration, summary_rows
+
+__all__ = [
+    "NOTICE_LINES",
+    "NOTICE_TTL_S",
+    "STATUS_STYLES",
+    "UNHEARD_STYLE",
+    "TalkScreen",
+    "mic_meter",
+    "render_footer",
+    "render_header",
+    "render_screen",
+    "render_summary",
+    "render_transcript",
+    "render_turn",
+    "visible_notices",
+]
+
+STATUS_STYLES: dict[Status, str] = {
+    Status.CONNECTING: "bold blue",
+    Status.LISTENING: "bold green",
+    Status.USER_SPEAKING: "bold cyan",
+    Status.THINKING: "bold yellow",
+    Status.SPEAKING: "bold magenta",
+    Status.RECONNECTING: "bold red",
+    Status.CLOSED: "dim",
+}
+USER_LABEL_STYLE = "bold cyan"
+USER_TEXT_STYLE = "cyan"
+ASSISTANT_LABEL_STYLE = "bold magenta"
+#: The part of an interrupted answer the listener never heard.
+UNHEARD_STYLE = "strike dim"
+NOTICE_STYLES = {"info": "dim", "warning": "yellow", "error": "bold red"}
+#: Info notices fade after this long; warnings and errors stay until newer ones push them out.
+NOTICE_TTL_S = 10.0
+NOTICE_LINES = 3
+METER_WIDTH = 16
+# Meter cells above these levels turn yellow, then red: speech peaks near -12 dBFS are
+# healthy, a mic that sits near 0 dBFS is clipping.
+_METER_WARN_DBFS = -12.0
+_METER_HOT_DBFS = -3.0
+
+
+def mic_meter(dbfs: float | None, width: int = METER_WIDTH) -> Text:
+    """A bar of `width` cells for a level from `MIC_FLOOR_DBFS` (empty) to 0 dBFS (full)."""
+    if dbfs is None:
+        return Text("off".ljust(width), style="dim")
+    fraction = (min(0.0, max(MIC_FLOOR_DBFS, dbfs)) - MIC_FLOOR_DBFS) / -MIC_FLOOR_DBFS
+    filled = round(fraction * width)
+    styles = [_cell_style(cell, width) if cell < filled else "dim" for cell in range(width)]
+    bar = Text()
+    for style, run in groupby(styles):
+        bar.append(("·" if style == "dim" else "█") * len(list(run)), style=style)
+    return bar
+
+
+def _cell_style(cell: int, width: int) -> str:
+    level = MIC_FLOOR_DBFS * (1 - (cell + 1) / width)
+    if level > _METER_HOT_DBFS:
+        return "red"
+    return "yellow" if level > _METER_WARN_DBFS else "green"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def render_header(view: TalkView) -> RenderableType:
+    """Status (coloured), mic meter, model and voice, elapsed time; the last turn's latency
+    and barge-in stop latency; tokens and estimated cost so far."""
+    status = Text.assemble(
+        ("● ", STATUS_STYLES[view.status]),
+        (view.status.value.ljust(13), STATUS_STYLES[view.status]),
+        " mic ",
+        mic_meter(view.mic_dbfs),
+        (f" {view.mic_dbfs:>3.0f} dBFS" if view.mic_dbfs is not None else "", "dim"),
+    )
+    who = " · ".join(p for p in (view.model, view.voice) if p)
+    identity = Text(f"{printable(who)} · {format_duration(view.elapsed_s)}", style="dim")
+    latency = Text.assemble(
+        ("latency ", "dim"),
+        _ms(view.last_latency_ms),
+        ("  stop ", "dim"),
+        _ms(view.last_barge_in_ms),
+    )
+    spend = Text.assemble(
+        ("tokens ", "dim"),
+        f"{view.input_tokens:,}",
+        (" in ", "dim"),
+        f"{view.output_tokens:,}",
+        (" out  ", "dim"),
+        format_cost(view.cost.total),
+    )
+    if view.cost.unheard > 0:
+        spend.append(f" ({format_cost(view.cost.unheard)} unheard)", style="dim")
+    return Group(_row(status, identity), _row(latency, spend), Rule(style="dim"))
+
+
+def _row(left: Text, right: Text) -> Table:
+    # One grid per row: a long right cell on one row must not narrow the left one on another.
+    grid = Table.grid(expand=True, padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, justify="right", no_wrap=True, overflow="ellipsis")
+    grid.add_row(left, right)
+    return grid
+
+
+def render_turn(turn: Turn) -> Text:
+    """The text of one utterance: the user's tinted, an interrupted answer's unheard rest
+    struck through, a still-streaming one with a cursor."""
+    if turn.role == "user":
+        if not turn.text:
+            return Text("…", style="dim")
+        body = Text(printable(turn.text), style=USER_TEXT_STYLE)
+    elif turn.interrupted:
+        body = Text(printable(turn.heard_text))
+        body.append(printable(turn.unheard_text), style=UNHEARD_STYLE)
+        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s)", style="dim italic")
+        return body
+    else:
+        body = Text(printable(turn.text))
+    if not (turn.done or turn.settled):
+        body.append("▍", style="dim")
+    elif not body:
+        body = Text("…", style="dim")
+    return body
+
+
+def render_transcript(turns: Sequence[Turn]) -> RenderableType:
+    """Both sides of the conversation, oldest first, in a label column and a text column."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, width=9)
+    grid.add_column(ratio=1, overflow="fold")
+    for turn in turns:
+        label = (
+            Text("you", style=USER_LABEL_STYLE)
+            if turn.role == "user"
+            else Text("assistant", style=ASSISTANT_LABEL_STYLE)
+        )
+        grid.add_row(label, render_turn(turn))
+    return grid
+
+
+def visible_notices(view: TalkView, lines: int = NOTICE_LINES) -> list[ViewNotice]:
+    """The latest notices worth showing now: info ones only while fresh."""
+    shown = [n for n in view.notices if n.level != "info" or view.now - n.at <= NOTICE_TTL_S]
+    return shown[-lines:] if lines > 0 else []
+
+
+def render_footer(view: TalkView) -> RenderableType:
+    """Recent notices and errors, under a rule."""
+    lines: list[RenderableType] = [Rule(style="dim")]
+    for notice in visible_notices(view):
+        style = NOTICE_STYLES.get(notice.level, "")
+        text = Text(f"{notice.level}: ", style=style)
+        text.append(printable(notice.text))
+        lines.append(text)
+    lines.append(Text("Ctrl-C ends the conversation", style="dim"))
+    return Group(*lines)
+
+
+@dataclass(frozen=True, slots=True)
+class TalkScreen:
+    """The whole screen: header, the transcript's last lines that fit, footer.
+
+    `height` overrides the console's height (the terminal's, under `Live`).
+    """
+
+    header: RenderableType
+    transcript: RenderableType
+    footer: RenderableType
+    height: int | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        height = self.height or options.height or options.size.height
+        free = options.update(height=None)
+        header = console.render_lines(self.header, free, pad=False)
+        footer = console.render_lines(self.footer, free, pad=False)
+        room = height - len(header) - len(footer)
+        body: list[list[Segment]] = []
+        if room > 0:
+            # Wrapping decides how many lines each turn takes: lay out, then keep the tail.
+            body = console.render_lines(self.transcript, free, pad=False)[-room:]
+        lines = (header + body + footer)[:height]
+        for line in lines:
+            yield from line
+            yield Segment.line()
+
+
+def render_screen(view: TalkView, *, height: int | None = None, max_turns: int = 200) -> TalkScreen:
+    """The screen for `view`; `height` defaults to the console's at draw time; only the last
+    `max_turns` turns are laid out (each takes a line at least, so the terminal's height is
+    enough)."""
+    turns = view.turns[-max_turns:] if max_turns > 0 else []
+    return TalkScreen(render_header(view), render_transcript(turns), render_footer(view), height)
+
+
+def render_summary(summary: Summary) -> RenderableType:
+    """The end-of-conversation summary as a small panel."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in summary_rows(summary):
+        grid.add_row(label, Text(printable(value)))
+    return Panel(grid, title="rt talk", title_align="left", expand=False)
