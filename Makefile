@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml scripts/system-packages.sh
 	touch $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check realtime_cli tests benchmarks fuzz
-	$(BIN)/ruff format --check realtime_cli tests benchmarks fuzz
+	$(BIN)/ruff check realtime_cli tests benchmarks fuzz scripts
+	$(BIN)/ruff format --check realtime_cli tests benchmarks fuzz scripts
 	$(BIN)/mypy
 
 test: lint

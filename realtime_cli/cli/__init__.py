@@ -10,7 +10,10 @@ import typer
 from realtime_cli import __version__
 from realtime_cli.cli.calls import call_app, sdp_offer
 from realtime_cli.cli.config import config_app
+from realtime_cli.cli.devices import devices
+from realtime_cli.cli.doctor import doctor
 from realtime_cli.cli.emulator import emulator
+from realtime_cli.cli.talk import talk
 from realtime_cli.cli.text import text
 from realtime_cli.cli.token import token
 from realtime_cli.errors import RtError
@@ -29,12 +32,15 @@ def _root() -> None:
     """Talk to the OpenAI Realtime API (GA) from a terminal."""
 
 
+app.command()(talk)
 app.command()(text)
 app.command("sdp-offer")(sdp_offer)
 app.add_typer(call_app, name="call")
 app.command()(token)
 app.add_typer(config_app, name="config")
 app.command()(emulator)
+app.command()(devices)
+app.command()(doctor)
 
 
 @app.command()

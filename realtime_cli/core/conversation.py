@@ -152,6 +152,16 @@ class ConversationCore:
         detection = self._turn_detection()
         return detection is not None and detection.create_response is not False
 
+    @property
+    def response_pending(self) -> bool:
+        """Whether a response is active, requested, expected from the server or queued."""
+        return bool(
+            self.active_response is not None
+            or self._create_in_flight
+            or self._auto_expected_since is not None
+            or self._queue
+        )
+
     def is_dropped(self, response_id: str) -> bool:
         """Whether deltas of this response are being discarded (it was interrupted)."""
         return response_id in self._dropped

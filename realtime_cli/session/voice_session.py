@@ -205,6 +205,9 @@ class VoiceSession:
         self.cost_total = Cost(0.0)
         #: Events dropped because the consumer fell behind.
         self.dropped_events = 0
+        #: For each barge-in: ms from the trigger reaching the session to playback flushed.
+        self.barge_in_ms: list[float] = []
+        self._trigger_at = 0.0
 
     # ---- opening -----------------------------------------------------------------------
 
@@ -348,7 +351,7 @@ class VoiceSession:
             self.dropped_events += 1
 
     async def _handle(self, event: Any) -> None:
-        now = self._clock()
+        now = self._trigger_at = self._clock()
         if isinstance(event, ResponseCreated):
             self._match_request(event)
         elif isinstance(event, ResponseOutputTextDelta | ResponseOutputAudioTranscriptDelta):
@@ -382,6 +385,7 @@ class VoiceSession:
                     self.speaker.end_item(action.item_id)
             elif isinstance(action, FlushPlayback):
                 heard = self._flush()
+                self.barge_in_ms.append((self._clock() - self._trigger_at) * 1000)
                 await self._perform(self.core.playback_flushed(heard, self._clock()))
             elif isinstance(action, RunTool):
                 self._start_tool(action)
@@ -494,7 +498,8 @@ class VoiceSession:
 
     async def barge_in(self) -> None:
         """Interrupt the assistant now: stop playback, cancel, truncate to what was heard."""
-        await self._perform(self.core.barge_in(self._clock()))
+        self._trigger_at = self._clock()
+        await self._perform(self.core.barge_in(self._trigger_at))
 
     def audio_heard(self, item_id: str, heard_ms: int) -> None:
         """Without a speaker: tell the session how much of an item your playback has played,

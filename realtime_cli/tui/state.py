@@ -311,9 +311,9 @@ class TalkView:
                 turn.unheard_text = text[len(turn.heard_text) :]
                 turn.text = text
             return
+        # Not final yet: its audio may still be playing and can be cut. It settles when the
+        # session reports playback idle, the next response starts, or the response had no audio.
         turn.text = text
-        if self.status in _IDLE:
-            self._settle(turn)
 
     def _interrupted(self, action: Interrupted) -> None:
         turn = self._assistant_turn(action.item_id)

@@ -1,0 +1,231 @@
+"""The running `rt talk`: microphone -> session -> speaker, with the view kept up to date.
+
+Three tasks: the microphone pump (frames to the session, the level to the view), the event
+consumer (voice events to the view), and a watcher (playback status, latencies, the end of a
+headless run). Whatever ends the run, the devices are closed, the recording and the event
+log are flushed, and a summary is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realtime_cli.audio import Microphone, Speaker
+from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
+from realtime_cli.protocol import RealtimeSession
+from realtime_cli.session import AudioDelta, ResponseDone, ToolCalled, ToolCompleted, VoiceSession
+from realtime_cli.transport import ConnectOptions, EventLog
+from realtime_cli.tui import LiveScreen, PlainTranscript, Status, TalkView
+from realtime_cli.tui.render import render_summary
+from realtime_cli.tui.summary import summarize, summary_lines
+
+__all__ = ["TalkRun"]
+
+#: A headless run ends when nothing has been pending or playing for this long after the
+#: input ran out (server VAD needs its silence, then the answer needs to start).
+IDLE_END_S = 1.5
+WATCH_S = 0.05
+
+
+@dataclass
+class TalkRun:
+    """Everything one `rt talk` needs, already resolved."""
+
+    options: ConnectOptions
+    session: RealtimeSession
+    microphone: Microphone
+    speaker: Speaker
+    plain: bool
+    auto_barge_in: bool = True
+    headless: bool = False
+    max_seconds: float | None = None
+    event_log: EventLog | None = None
+    files: list[Path] = field(default_factory=list)
+    clock: Callable[[], float] = time.monotonic
+    close_callbacks: list[Callable[[], Any]] = field(default_factory=list)
+
+    async def run(self) -> None:
+        """Hold the conversation until Ctrl-C, the end of a headless input, or max_seconds."""
+        model = self.session.model if isinstance(self.session.model, str) else "gpt-realtime"
+        voice = getattr(getattr(self.session.audio, "output", None), "voice", None)
+        self.view = TalkView(
+            model=model, voice=voice if isinstance(voice, str) else None, started_at=self.clock()
+        )
+        self._plain = PlainTranscript(self.view, sys.stdout) if self.plain else None
+        self._speech_end: float | None = None
+        self._awaiting_answer = False
+        self._first_audio_item: str | None = None
+        self._screen = None if self.plain else LiveScreen()
+        stop = asyncio.Event()
+        self._install_signals(stop)
+        failure: BaseException | None = None
+        if self._screen is not None:
+            self._screen.start()
+        try:
+            async with VoiceSession.connect_with(
+                self.options,
+                self.session,
+                speaker=self.speaker,
+                auto_barge_in=self.auto_barge_in,
+                event_log=self.event_log,
+                clock=self.clock,
+            ) as voice_session:
+                self._voice = voice_session
+                self.view.set_status(Status.LISTENING, self.clock())
+                self._refresh()
+                await self._converse(voice_session, stop)
+        except BaseException as exc:
+            failure = exc
+        finally:
+            await self._close()
+        if failure is not None and not isinstance(failure, asyncio.CancelledError):
+            raise failure
+
+    def _install_signals(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+
+    async def _converse(self, session: VoiceSession, stop: asyncio.Event) -> None:
+        input_done = asyncio.Event()
+        pump = asyncio.create_task(self._pump(session, input_done))
+        consume = asyncio.create_task(self._consume(session))
+        watch = asyncio.create_task(self._watch(session, input_done, stop))
+        stopper = asyncio.create_task(stop.wait())
+        tasks = {pump, consume, watch, stopper}
+        try:
+            timeout = self.max_seconds
+            while True:
+                done, _ = await asyncio.wait(
+                    tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done or stopper in done or watch in done:
+                    return  # max_seconds, Ctrl-C, or the headless input is done
+                for task in done:
+                    if task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
+                    tasks.discard(task)
+                if consume in done:
+                    return  # the session ended
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _frames(self) -> AsyncIterator[Any]:
+        async for frame in self.microphone:
+            samples = np.asarray(frame, dtype=np.float32)
+            rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0 if samples.size else 0.0
+            self.view.set_mic_rms(rms)
+            yield frame
+
+    async def _pump(self, session: VoiceSession, input_done: asyncio.Event) -> None:
+        try:
+            await session.stream_audio_pcm16(self._frames())
+        finally:
+            input_done.set()
+
+    async def _consume(self, session: VoiceSession) -> None:
+        async for event in session.events():
+            now = self.clock()
+            if isinstance(event, AudioDelta):
+                if self._first_audio_item is None and self._awaiting_answer:
+                    self._first_audio_item = event.item_id
+                continue
+            if isinstance(event, ResponseDone):
+                self.view.feed(
+                    [
+                        ResponseFinished(
+                            event.response_id,
+                            event.status,
+                            event.reason,
+                            event.usage,
+                            event.generated_audio_ms,
+                            event.heard_audio_ms,
+                        )
+                    ],
+                    now,
+                )
+            elif isinstance(event, ToolCalled):
+                self.view.notice(f"tool {event.name}({event.arguments})", now)
+            elif isinstance(event, ToolCompleted):
+                self.view.notice(f"tool {event.name} -> {event.output[:80]}", now)
+            else:
+                self.view.feed([event], now)
+                if isinstance(event, SpeechStopped):
+                    self._speech_end = now
+                    self._awaiting_answer = True
+                    self._first_audio_item = None
+                elif isinstance(event, Interrupted) and session.barge_in_ms:
+                    self.view.barge_in_latency(session.barge_in_ms[-1], now)
+            self._refresh()
+
+    async def _watch(
+        self, session: VoiceSession, input_done: asyncio.Event, stop: asyncio.Event
+    ) -> None:
+        idle_since: float | None = None
+        while not stop.is_set():
+            await asyncio.sleep(WATCH_S)
+            now = self.clock()
+            item = self._first_audio_item
+            if item is not None and self._awaiting_answer and self.speaker.played_ms(item) > 0:
+                self._awaiting_answer = False
+                if self._speech_end is not None:
+                    self.view.turn_latency((now - self._speech_end) * 1000, now, item)
+            unplayed = [
+                t
+                for t in session.core.tracks.values()
+                if not t.interrupted and self.speaker.played_ms(t.item_id) < t.received_ms
+            ]
+            sounding = any(self.speaker.played_ms(t.item_id) > 0 for t in unplayed)
+            busy = bool(unplayed) or session.core.response_pending
+            status = self.view.status
+            if sounding and status not in (Status.SPEAKING, Status.USER_SPEAKING):
+                self.view.set_status(Status.SPEAKING, now)
+            elif not busy and status in (Status.SPEAKING, Status.THINKING):
+                self.view.set_status(Status.LISTENING, now)
+            self.view.tick(now)
+            self._refresh()
+            if self.headless and input_done.is_set():
+                idle_since = None if busy else (idle_since or now)
+                if idle_since is not None and now - idle_since >= IDLE_END_S:
+                    return
+
+    def _refresh(self) -> None:
+        if self._plain is not None:
+            self._plain.flush()
+        elif self._screen is not None:
+            self._screen.update(self.view)
+
+    async def _close(self) -> None:
+        now = self.clock()
+        with contextlib.suppress(Exception):
+            await self.microphone.close()
+        with contextlib.suppress(Exception):
+            await self.speaker.close()
+        for callback in self.close_callbacks:
+            with contextlib.suppress(Exception):
+                callback()
+        if self.event_log is not None:
+            self.event_log.close()
+        self.view.close(now)
+        summary = summarize(self.view, [str(f) for f in self.files])
+        if self._plain is not None:
+            self._plain.flush()
+            for line in summary_lines(summary):
+                print(line, file=sys.stderr)
+        elif self._screen is not None:
+            self._screen.update(self.view)
+            self._screen.stop()
+            self._screen.print(render_summary(summary))
