@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup lint test bench fuzz clean
+.PHONY: setup demo lint test bench fuzz clean
 
 setup: $(STAMP)
 
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml scripts/system-packages.sh
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The emulator stands in for the service: `rt text` and `rt talk` on a WAV file, no key needed.
+demo: setup
+	bash scripts/demo.sh
 
 lint: setup
 	$(BIN)/ruff check realtime_cli tests benchmarks fuzz scripts
@@ -32,4 +36,4 @@ fuzz: setup
 	$(BIN)/python -m fuzz --examples 100000
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench-results
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench-results demo-output
