@@ -40,6 +40,7 @@ from realtime_cli.core.item_order import ItemOrder
 from realtime_cli.protocol import (
     BaseClientEvent,
     BaseServerEvent,
+    ContentPart,
     ConversationItemAdded,
     ConversationItemCreate,
     ConversationItemDeleted,
@@ -53,6 +54,7 @@ from realtime_cli.protocol import (
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped,
+    MessageItem,
     RealtimeSession,
     ResponseCancel,
     ResponseCreate,
@@ -135,6 +137,8 @@ class ConversationCore:
         self._tool_response: dict[str, str] = {}
         self._done_responses: deque[str] = deque(maxlen=DROPPED_MEMORY)
         self._cancel_sent_for: str | None = None
+        #: item_id -> (role, text): what each finished message said (as heard, if cut).
+        self._texts: dict[str, tuple[str, str]] = {}
 
     # ---- facts from the session's settings -------------------------------------------------
 
@@ -226,6 +230,7 @@ class ConversationCore:
             heard_text, unheard_text = _split_transcript(
                 track.transcript, end_ms, track.received_ms
             )
+            self._texts[item_id] = ("assistant", heard_text)
             actions.append(
                 Interrupted(item_id, end_ms, track.received_ms, heard_text, unheard_text)
             )
@@ -327,10 +332,28 @@ class ConversationCore:
     def _on_item_added(
         self, event: ConversationItemAdded | ConversationItemDone, now: float
     ) -> list[Action]:
-        item_id = getattr(event.item, "id", UNSET)
+        item = event.item
+        item_id = getattr(item, "id", UNSET)
         if isinstance(item_id, str):
             self.items.add(item_id, event.previous_item_id)
+            if isinstance(item, MessageItem) and isinstance(event, ConversationItemDone):
+                text = "".join(_part_text(part) for part in item.content)
+                track = self.tracks.get(item_id)
+                if track is not None and track.interrupted:
+                    return []  # the heard part, set at the cut, is what counts
+                if text or item_id not in self._texts:
+                    self._texts[item_id] = (item.role, text)
         return []
+
+    def history(self) -> list[tuple[str, str]]:
+        """The finished messages, in conversation order, as (role, text); an interrupted
+        assistant message as the part that was heard. For replaying a conversation into a
+        new session after a reconnect."""
+        return [
+            self._texts[item_id]
+            for item_id in self.items.ids()
+            if item_id in self._texts and self._texts[item_id][1].strip()
+        ]
 
     def _on_item_deleted(self, event: ConversationItemDeleted, now: float) -> list[Action]:
         self.items.remove(event.item_id)
@@ -444,6 +467,7 @@ class ConversationCore:
     def _on_user_done(
         self, event: ConversationItemInputAudioTranscriptionCompleted, now: float
     ) -> list[Action]:
+        self._texts[event.item_id] = ("user", event.transcript)
         return [TranscriptDone("user", event.item_id, event.transcript)]
 
     def _on_function_call(
@@ -460,6 +484,13 @@ class ConversationCore:
         if track is not None:
             track.interrupted = True
         return []
+
+
+def _part_text(part: ContentPart) -> str:
+    for value in (part.text, part.transcript):
+        if isinstance(value, str):
+            return value
+    return ""
 
 
 def _split_transcript(text: str, heard_ms: int, received_ms: int) -> tuple[str, str]:

@@ -5,6 +5,7 @@ from realtime_cli.session.events import __all__ as _events_all
 from realtime_cli.session.response_builder import ResponseBuilder
 from realtime_cli.session.tools import ToolRegistry, ToolSpec, tool
 from realtime_cli.session.voice_session import (
+    ReconnectPolicy,
     ResponseHandle,
     SessionSetupError,
     VoiceSession,
@@ -12,6 +13,7 @@ from realtime_cli.session.voice_session import (
 )
 
 __all__ = [  # noqa: PLE0604
+    "ReconnectPolicy",
     "ResponseBuilder",
     "ResponseHandle",
     "SessionSetupError",

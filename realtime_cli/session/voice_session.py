@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import random
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Generator, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
@@ -32,6 +34,7 @@ from realtime_cli.core import (
     ConversationCore,
     CoreConfig,
     FlushPlayback,
+    Notice,
     PlayAudio,
     ResponseFinished,
     RunTool,
@@ -42,6 +45,7 @@ from realtime_cli.errors import RtError
 from realtime_cli.protocol import (
     AudioFormat,
     AudioTranscription,
+    ContentPart,
     ConversationItemCreate,
     Error,
     InputAudioBufferAppend,
@@ -71,9 +75,16 @@ from realtime_cli.session.events import (
     VoiceEvent,
 )
 from realtime_cli.session.tools import ToolRegistry, ToolSpec
-from realtime_cli.transport import ConnectOptions, EventLog, RealtimeConnection, TransportError
+from realtime_cli.transport import (
+    AuthenticationError,
+    ConnectOptions,
+    EventLog,
+    ModelError,
+    RealtimeConnection,
+    TransportError,
+)
 
-__all__ = ["ResponseHandle", "SessionSetupError", "VoiceSession"]
+__all__ = ["ReconnectPolicy", "ResponseHandle", "SessionSetupError", "VoiceSession"]
 
 #: How often playback progress is reported to the core.
 TICK_S = 0.05
@@ -85,6 +96,35 @@ REQUEST_KEY = "rt_request"
 SETUP_TIMEOUT_S = 10.0
 
 Vad = Literal["server", "semantic", "none"] | ServerVad | SemanticVad | None
+
+
+#: Error codes that a new connection would meet again: never retried.
+FATAL_CODES = frozenset(
+    {
+        "invalid_api_key",
+        "insufficient_quota",
+        "invalid_model",
+        "missing_model",
+        "beta_api_shape_disabled",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """How a lost connection is re-established: exponential backoff with jitter."""
+
+    enabled: bool = True
+    initial_delay_s: float = 0.25
+    max_delay_s: float = 8.0
+    max_attempts: int = 8
+    #: Re-create the session this long before its `expires_at` (the service caps sessions).
+    rotate_before_expiry_s: float = 120.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before the given attempt (0-based)."""
+        base: float = min(self.max_delay_s, self.initial_delay_s * 2.0**attempt)
+        return base * (0.75 + 0.5 * random.random())
 
 
 class SessionSetupError(RtError):
@@ -185,8 +225,20 @@ class VoiceSession:
         core: ConversationCore,
         speaker: Speaker | None,
         clock: Callable[[], float] = time.monotonic,
+        options: ConnectOptions | None = None,
+        event_log: EventLog | None = None,
+        reconnect: ReconnectPolicy | None = None,
     ) -> None:
         self._conn = conn
+        self._options = options
+        self._event_log = event_log
+        self.reconnect_policy = reconnect or ReconnectPolicy(enabled=False)
+        #: Times the connection was lost (or rotated before expiry) and re-established.
+        self.reconnects = 0
+        self._reconnecting = False
+        self._rotate_requested = False
+        #: Microphone frames dropped while the connection was down.
+        self.dropped_audio_frames = 0
         self.config = session
         self.tools = tools
         self.core = core
@@ -230,6 +282,7 @@ class VoiceSession:
         websocket_base_url: str | None = None,
         speaker: Speaker | None = None,
         event_log: EventLog | None = None,
+        reconnect: ReconnectPolicy | None = None,
     ) -> _Opening:
         """Open a voice session. `vad` is "server", "semantic", "none" (manual turns) or a
         `ServerVad`/`SemanticVad` with its parameters; `tools` are `@tool` functions."""
@@ -253,6 +306,7 @@ class VoiceSession:
             auto_tool_response=auto_tool_response,
             speaker=speaker,
             event_log=event_log,
+            reconnect=reconnect,
         )
 
     @classmethod
@@ -267,8 +321,12 @@ class VoiceSession:
         speaker: Speaker | None = None,
         event_log: EventLog | None = None,
         clock: Callable[[], float] = time.monotonic,
+        reconnect: ReconnectPolicy | None = None,
     ) -> _Opening:
-        """Open a voice session from connection options and a complete session object."""
+        """Open a voice session from connection options and a complete session object.
+
+        `reconnect` (default: on) re-opens a lost connection with backoff, re-applies the
+        settings and replays the finished conversation as text."""
         registry = ToolRegistry(tools)
         if len(registry):
             session.tools = [*registry.to_protocol(), *(session.tools or [])]
@@ -278,7 +336,17 @@ class VoiceSession:
 
         async def open_session() -> VoiceSession:
             conn = await RealtimeConnection.connect(options, event_log=event_log)
-            voice = cls(conn, session, tools=registry, core=core, speaker=speaker, clock=clock)
+            voice = cls(
+                conn,
+                session,
+                tools=registry,
+                core=core,
+                speaker=speaker,
+                clock=clock,
+                options=options,
+                event_log=event_log,
+                reconnect=reconnect or ReconnectPolicy(),
+            )
             try:
                 await voice._setup()
             except BaseException:
@@ -289,6 +357,11 @@ class VoiceSession:
         return _Opening(open_session)
 
     async def _setup(self) -> None:
+        await self._apply_settings()
+        self._spawn(self._receive())
+        self._spawn(self._tick())
+
+    async def _apply_settings(self) -> None:
         """Apply the settings (session.update) and wait until the service confirms them."""
         update_id = await self._conn.send(SessionUpdate(session=self.config))
         async with asyncio.timeout(SETUP_TIMEOUT_S):
@@ -300,8 +373,6 @@ class VoiceSession:
                 await self._handle(event)
                 if isinstance(event, SessionUpdated):
                     break
-        self._spawn(self._receive())
-        self._spawn(self._tick())
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.create_task(coro)
@@ -313,8 +384,18 @@ class VoiceSession:
 
     async def _receive(self) -> None:
         try:
-            async for event in self._conn:
-                await self._handle(event)
+            while True:
+                try:
+                    async for event in self._conn:
+                        await self._handle(event)
+                    if not self._rotate_requested:
+                        return  # closed by close()
+                    self._rotate_requested = False
+                    await self._reconnect("the session is nearing its time limit")
+                except TransportError as exc:
+                    if self._closed or not self._retryable(exc):
+                        raise
+                    await self._reconnect(f"connection lost: {exc.message}")
         except TransportError as exc:
             self._failure = exc
         except Exception as exc:  # a bug must end the session visibly, not hang it
@@ -322,11 +403,94 @@ class VoiceSession:
         finally:
             self._finish_events()
 
+    def _retryable(self, exc: TransportError) -> bool:
+        if not self.reconnect_policy.enabled or self._options is None:
+            return False
+        # A refused key or model, or an exhausted quota, fails the same way again.
+        if isinstance(exc, AuthenticationError | ModelError):
+            return False
+        code = getattr(getattr(exc, "error", None), "code", None)
+        return code not in FATAL_CODES
+
+    async def _reconnect(self, reason: str) -> None:
+        """Open a new connection, re-apply the settings, replay the finished conversation."""
+        assert self._options is not None
+        policy = self.reconnect_policy
+        self._reconnecting = True
+        self._emit(Notice(f"{reason}; reconnecting", "warning", {"reconnect": "started"}))
+        history = self.core.history()
+        usage = self.core.usage_total
+        self._fail_handles(RtError(f"{reason} before the response finished"))
+        with contextlib.suppress(Exception):
+            await self._conn.close()
+        last: TransportError | None = None
+        try:
+            for attempt in range(policy.max_attempts):
+                await asyncio.sleep(policy.delay(attempt))
+                try:
+                    conn = await RealtimeConnection.connect(
+                        self._options, event_log=self._event_log
+                    )
+                except (AuthenticationError, ModelError):
+                    raise
+                except TransportError as exc:
+                    last = exc
+                    continue
+                self._conn = conn
+                self.core = ConversationCore(self.core.config)
+                self.core.usage_total = usage
+                await self._apply_settings()
+                for role, text in history:
+                    part = (
+                        ContentPart.output_text(text)
+                        if role == "assistant"
+                        else ContentPart.input_text(text)
+                    )
+                    await self._conn.send(
+                        ConversationItemCreate(item=MessageItem(role=role, content=[part]))
+                    )
+                self.reconnects += 1
+                self._emit(
+                    Notice(
+                        f"reconnected; {len(history)} messages of the conversation restored",
+                        "info",
+                        {"reconnect": "done"},
+                    )
+                )
+                return
+        finally:
+            self._reconnecting = False
+        raise last or RtError("could not reconnect")
+
+    def _fail_handles(self, error: BaseException) -> None:
+        for handle in self._handles.values():
+            if not handle.finished:
+                handle._done.set_exception(error)
+        self._handles.clear()
+        self._by_response.clear()
+
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
             self._report_heard()
             await self._perform(self.core.tick(self._clock()))
+            if self._should_rotate():
+                # Rotate between turns, before the service's session cap ends it mid-answer.
+                self._rotate_requested = True
+                await self._conn.close()
+
+    def _should_rotate(self) -> bool:
+        expires_at = getattr(self.core.session, "expires_at", None)
+        if not isinstance(expires_at, int) or self._reconnecting or self._rotate_requested:
+            return False
+        if not self._retry_possible():
+            return False
+        if self.core.response_pending:
+            return False
+        return time.time() >= expires_at - self.reconnect_policy.rotate_before_expiry_s
+
+    def _retry_possible(self) -> bool:
+        return self.reconnect_policy.enabled and self._options is not None
 
     def _report_heard(self) -> None:
         if self.speaker is None:
@@ -373,7 +537,7 @@ class VoiceSession:
     async def _perform(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, Send):
-                await self._conn.send(action.event)
+                await self._send(action.event)
             elif isinstance(action, PlayAudio):
                 if self.speaker is not None:
                     self.speaker.play(action.pcm, action.item_id, action.content_index)
@@ -397,6 +561,17 @@ class VoiceSession:
                 self._finish_response(action)
             else:
                 self._emit(action)
+
+    async def _send(self, event: Any) -> None:
+        # A lost connection is the receive loop's to handle (reconnect or end); what could
+        # not be sent meanwhile is dropped rather than raised into a tool or the mic pump.
+        if self._reconnecting:
+            return
+        try:
+            await self._conn.send(event)
+        except TransportError:
+            if not self._retry_possible():
+                raise
 
     def _flush(self) -> dict[str, int]:
         if self.speaker is not None:
@@ -479,9 +654,12 @@ class VoiceSession:
 
     async def send_pcm16(self, samples: bytes | np.ndarray[Any, Any]) -> None:
         """Append 24 kHz mono PCM16 to the input buffer (bytes or an int16 array)."""
+        if self._reconnecting:
+            self.dropped_audio_frames += 1
+            return
         if isinstance(samples, np.ndarray):
             samples = np.ascontiguousarray(samples, dtype="<i2").tobytes()
-        await self._conn.send(InputAudioBufferAppend.from_pcm16(samples))
+        await self._send(InputAudioBufferAppend.from_pcm16(samples))
 
     async def stream_audio_pcm16(self, frames: AsyncIterable[Any]) -> None:
         """Send frames as they come. Never commits: with VAD the server decides the turns;

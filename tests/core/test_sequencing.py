@@ -166,3 +166,46 @@ def test_core_orders_items_from_events() -> None:
     core.receive(script.item_added("i1", None), 0.0)
     core.receive(script.committed("i2", "i1"), 0.0)
     assert core.items.ids() == ["i1", "i2", "i3"]
+
+
+def test_history_is_in_order_and_keeps_only_what_was_heard() -> None:
+    from realtime_cli.protocol import (
+        ContentPart,
+        ConversationItemDone,
+        ConversationItemInputAudioTranscriptionCompleted,
+        MessageItem,
+        TranscriptionDurationUsage,
+    )
+
+    def done(item_id: str, role: str, part: ContentPart, previous: str | None) -> object:
+        item = MessageItem(role=role, content=[part], id=item_id)
+        return ConversationItemDone(event_id="e", item=item, previous_item_id=previous)
+
+    core = ConversationCore()
+    core.receive(script.session(), 0.0)
+    core.receive(done("u1", "user", ContentPart(type="input_audio", transcript=None), None), 0.0)
+    core.receive(
+        ConversationItemInputAudioTranscriptionCompleted(
+            event_id="e",
+            item_id="u1",
+            content_index=0,
+            transcript="Tell me a story",
+            usage=TranscriptionDurationUsage(seconds=1.0),
+        ),
+        0.1,
+    )
+    core.receive(script.created("resp_1"), 0.2)
+    core.receive(script.transcript("resp_1", "a1", "once upon a time there was"), 0.2)
+    for _ in range(10):
+        core.receive(script.audio("resp_1", "a1", 100), 0.2)
+    full = ContentPart(type="output_audio", transcript="once upon a time there was")
+    core.receive(done("a1", "assistant", full, "u1"), 0.3)  # type: ignore[arg-type]
+    core.receive(script.speech_started(), 0.6)
+    core.playback_flushed({"a1": 500}, 0.6)
+    core.receive(done("t1", "user", ContentPart.input_text("typed"), "a1"), 0.7)  # type: ignore[arg-type]
+    history = core.history()
+    assert history[0] == ("user", "Tell me a story")
+    assert history[1][0] == "assistant"
+    assert "once upon a time there was".startswith(history[1][1])
+    assert len(history[1][1]) < len("once upon a time there was")
+    assert history[2] == ("user", "typed")

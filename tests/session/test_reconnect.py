@@ -1,0 +1,84 @@
+"""A lost connection is re-opened, the settings re-applied and the conversation replayed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from realtime_cli.emulator import Emulator
+from realtime_cli.emulator.records import ClientFrame
+from realtime_cli.protocol import ConversationItemCreate, MessageItem, SessionUpdate
+from realtime_cli.session import Notice, ReconnectPolicy, VoiceSession
+from realtime_cli.transport import TransportError
+from tests.emulator.support import arun
+
+FAST_RETRY = ReconnectPolicy(initial_delay_s=0.01, max_delay_s=0.05)
+
+
+def _events_of(emu: Emulator, connection: int) -> list[Any]:
+    return [
+        r.event
+        for r in emu.received
+        if isinstance(r, ClientFrame) and r.connection == connection and r.event is not None
+    ]
+
+
+async def _drop_all(emu: Emulator) -> None:
+    for socket in list(emu._sockets):
+        await socket.close(1011, "dropped by the test")
+
+
+def test_a_dropped_connection_is_restored_with_the_conversation() -> None:
+    async def main() -> None:
+        async with Emulator(speed=50) as emu:
+            async with VoiceSession.connect(
+                api_key="sk-reconnect", base_url=emu.base_url, vad="none", reconnect=FAST_RETRY
+            ) as session:
+                assert await session.ask("first question") == "You said: first question."
+                await _drop_all(emu)
+                notices: list[str] = []
+                async for event in session.events():
+                    if isinstance(event, Notice):
+                        notices.append(event.text)
+                        if event.text.startswith("reconnected"):
+                            break
+                assert notices[0].startswith("connection lost")
+                assert "2 messages" in notices[-1]
+                assert session.reconnects == 1
+                assert await session.ask("second question") == "You said: second question."
+            connections = sorted({r.connection for r in emu.received if isinstance(r, ClientFrame)})
+            assert len(connections) == 2
+            second = _events_of(emu, connections[1])
+            assert isinstance(second[0], SessionUpdate)
+            replayed = [
+                (e.item.role, e.item.content[0].text)
+                for e in second
+                if isinstance(e, ConversationItemCreate) and isinstance(e.item, MessageItem)
+            ]
+            assert replayed[:2] == [
+                ("user", "first question"),
+                ("assistant", "You said: first question."),
+            ]
+
+    arun(main(), timeout=20)
+
+
+def test_without_reconnect_a_drop_ends_the_session_with_the_error() -> None:
+    async def main() -> None:
+        async with (
+            Emulator(speed=50) as emu,
+            VoiceSession.connect(
+                api_key="sk-reconnect",
+                base_url=emu.base_url,
+                vad="none",
+                reconnect=ReconnectPolicy(enabled=False),
+            ) as session,
+        ):
+            await _drop_all(emu)
+            with pytest.raises(TransportError, match="1011"):
+                async for _ in session.events():
+                    pass
+            assert isinstance(session.failure, TransportError)
+
+    arun(main(), timeout=20)
