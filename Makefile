@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo lint test bench fuzz clean
+.PHONY: setup demo lint test bench fuzz soak clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ bench: setup
 # Not part of `make test`: 100,000 inputs per target take a few minutes.
 fuzz: setup
 	$(BIN)/python -m fuzz --examples 100000
+
+# Not part of `make test`: a 60-minute conversation at 20x speed (about 3 minutes).
+soak: setup
+	$(BIN)/python -m benchmarks.soak --minutes 60 --accel 20
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis bench-results demo-output
