@@ -16,6 +16,7 @@ from realtime_cli.audio.playback_buffer import (
     DEFAULT_FADE_S,
     DEFAULT_MAX_PREBUFFER_S,
     DEFAULT_PREBUFFER_S,
+    BufferedOutput,
     PlaybackBuffer,
 )
 from realtime_cli.audio.recorder import StereoRecorder
@@ -25,7 +26,7 @@ from realtime_cli.audio.sample_format import API_RATE
 _TAP_PUMP_S = 0.05
 
 
-class SoundDeviceSpeaker:
+class SoundDeviceSpeaker(BufferedOutput):
     """Plays 24 kHz PCM16 on an output device at its native rate.
 
     The stream runs continuously from `start()` (silence between utterances) so that the
@@ -125,19 +126,6 @@ class SoundDeviceSpeaker:
             raise self._lost_error()
         self.start()
         self.buffer.play(pcm, item_id, content_index)
-
-    def end_item(self, item_id: str) -> None:
-        self.buffer.end_item(item_id)
-
-    def flush(self) -> dict[str, int]:
-        return self.buffer.flush()
-
-    def played_ms(self, item_id: str) -> int:
-        return self.buffer.played_ms(item_id)
-
-    @property
-    def underruns(self) -> int:
-        return self.buffer.underruns
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until everything queued has reached the listener (or the device is lost)."""

@@ -408,3 +408,27 @@ class PlaybackBuffer:
 
 def _ms(samples: int) -> int:
     return samples * 1000 // API_RATE
+
+
+class BufferedOutput:
+    """The accounting half of a `Speaker` whose device renders from a `PlaybackBuffer`:
+    shared by the sound-card and the WAV speakers so both report exactly alike."""
+
+    buffer: PlaybackBuffer
+
+    def end_item(self, item_id: str) -> None:
+        """No more audio will come for this item (its end is not an underrun)."""
+        self.buffer.end_item(item_id)
+
+    def flush(self) -> dict[str, int]:
+        """Silence within one output block (with a short fade); item_id -> played ms."""
+        return self.buffer.flush()
+
+    def played_ms(self, item_id: str) -> int:
+        """Milliseconds of the item's audio the listener has heard."""
+        return self.buffer.played_ms(item_id)
+
+    @property
+    def underruns(self) -> int:
+        """Times playback ran dry in the middle of an item."""
+        return self.buffer.underruns

@@ -25,6 +25,7 @@ from realtime_cli.audio.playback_buffer import (
     DEFAULT_FADE_S,
     DEFAULT_MAX_PREBUFFER_S,
     DEFAULT_PREBUFFER_S,
+    BufferedOutput,
     PlaybackBuffer,
 )
 from realtime_cli.audio.recorder import StereoRecorder
@@ -119,7 +120,7 @@ class WavMicrophone:
         await self.close()
 
 
-class WavSpeaker:
+class WavSpeaker(BufferedOutput):
     """Writes what a speaker would have played to a WAV file, with the same accounting.
 
     Pacing:
@@ -232,19 +233,6 @@ class WavSpeaker:
             ratio = self.rate / API_RATE
             while self.buffer.queued_samples * ratio >= self.block_frames + 1:
                 self._render(self.block_frames)
-
-    def end_item(self, item_id: str) -> None:
-        self.buffer.end_item(item_id)
-
-    def flush(self) -> dict[str, int]:
-        return self.buffer.flush()
-
-    def played_ms(self, item_id: str) -> int:
-        return self.buffer.played_ms(item_id)
-
-    @property
-    def underruns(self) -> int:
-        return self.buffer.underruns
 
     async def drain(self, timeout: float | None = None) -> None:
         """Render or wait until everything queued has been played."""
