@@ -7,17 +7,21 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from realtime_cli.cli.connect import Resolved, resolve
 from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Model, Profile
-from realtime_cli.config import realtime_session
 from realtime_cli.errors import UsageError
-from realtime_cli.transport import RestClient
 
-__all__ = ["call_app", "run_rest", "sdp_offer"]
+if TYPE_CHECKING:
+    from realtime_cli.cli.connect import Resolved
+    from realtime_cli.protocol import RealtimeSession
+    from realtime_cli.transport import RestClient
+
+# Commands import the transport and the configuration when they run: `rt --help` stays fast.
+
+__all__ = ["call_app", "resolve", "run_rest", "sdp_offer", "session_of"]
 
 T = TypeVar("T")
 
@@ -28,8 +32,25 @@ call_app = typer.Typer(
 CallId = Annotated[str, typer.Argument(metavar="CALL_ID", help="The call's id (rtc_...).")]
 
 
+def resolve(
+    profile: str | None, config: Path | None, overrides: dict[str, object] | None = None
+) -> Resolved:
+    """`realtime_cli.cli.connect.resolve`, imported when a command runs."""
+    from realtime_cli.cli.connect import resolve as resolve_profile
+
+    return resolve_profile(profile, config, overrides)
+
+
+def session_of(resolved: Resolved) -> RealtimeSession:
+    """The GA session object of the resolved profile."""
+    from realtime_cli.config import realtime_session
+
+    return realtime_session(resolved.settings)
+
+
 def run_rest(resolved: Resolved, action: Callable[[RestClient], Awaitable[T]]) -> T:
     """Run one REST action with a client for the resolved profile."""
+    from realtime_cli.transport import RestClient
 
     async def go() -> T:
         async with RestClient(
@@ -76,7 +97,7 @@ def sdp_offer(
     """Post a WebRTC SDP offer: the answer goes to stdout, `call_id: ...` to stderr."""
     resolved = resolve(profile, config, {"model": model})
     sdp = _read_sdp(offer)
-    session = realtime_session(resolved.settings) if with_session else None
+    session = session_of(resolved) if with_session else None
     answer = run_rest(resolved, lambda client: client.create_call(sdp, session))
     if json_output:
         typer.echo(json.dumps({"call_id": answer.call_id, "sdp": answer.sdp}))
@@ -105,7 +126,7 @@ def accept(
 ) -> None:
     """Accept an incoming SIP call with the profile's session settings."""
     resolved = resolve(profile, config, {"model": model})
-    session = realtime_session(resolved.settings)
+    session = session_of(resolved)
     run_rest(resolved, lambda client: client.accept_call(call_id, session))
     typer.echo(f"call {call_id}: accepted")
 

@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from realtime_cli.cli.calls import run_rest
-from realtime_cli.cli.connect import resolve
+from realtime_cli.cli.calls import resolve, run_rest, session_of
 from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Model, Profile
-from realtime_cli.config import realtime_session
 
 __all__ = ["token"]
 
@@ -30,7 +28,7 @@ def token(
 ) -> None:
     """Print an ephemeral key (ek_...) for the profile's session; --json adds its expiry."""
     resolved = resolve(profile, config, {"model": model})
-    session = realtime_session(resolved.settings)
+    session = session_of(resolved)
     secret = run_rest(resolved, lambda client: client.create_client_secret(session, expires_in))
     if json_output:
         typer.echo(json.dumps({"value": secret.value, "expires_at": secret.expires_at}))
