@@ -10,21 +10,37 @@ from typing import Annotated
 import typer
 
 from realtime_cli.emulator import Emulator
+from realtime_cli.emulator.faults import FAULTS, FaultSettings, check_faults
 
 __all__ = ["emulator"]
 
+_FAULT_HELP = "Misbehave on purpose (repeatable): " + "; ".join(
+    f"{name}: {what}" for name, what in FAULTS.items()
+)
 
-async def _serve(host: str, port: int, api_keys: list[str] | None, speed: float) -> None:
+
+async def _serve(
+    host: str,
+    port: int,
+    api_keys: list[str] | None,
+    speed: float,
+    faults: set[str],
+    settings: FaultSettings,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Not available on every platform (Windows); Ctrl-C then ends via KeyboardInterrupt.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with Emulator(host, port, api_keys=api_keys, speed=speed) as emu:
+    async with Emulator(
+        host, port, api_keys=api_keys, speed=speed, faults=faults, fault_settings=settings
+    ) as emu:
         typer.echo(f"base_url: {emu.base_url}")
         # The line is the readiness signal for scripts and tests reading a pipe.
         typer.get_text_stream("stdout").flush()
+        if faults:
+            typer.echo(f"rt: emulator faults on: {', '.join(sorted(faults))}", err=True)
         await stop.wait()
 
 
@@ -41,7 +57,26 @@ def emulator(
     speed: Annotated[
         float, typer.Option(help="How many times faster than real time responses stream.")
     ] = 5.0,
+    fault: Annotated[
+        list[str] | None, typer.Option("--fault", metavar="NAME", help=_FAULT_HELP)
+    ] = None,
+    slow_pause: Annotated[
+        float,
+        typer.Option(metavar="SECONDS", min=0.0, help="slow-response: pause between deltas."),
+    ] = FaultSettings.slow_pause,
+    expire_after: Annotated[
+        float,
+        typer.Option(metavar="SECONDS", min=0.001, help="expire: session lifetime."),
+    ] = FaultSettings.expire_after,
+    drop_after: Annotated[
+        int,
+        typer.Option(metavar="N", min=1, help="drop-1011/drop-reset: deltas sent before the drop."),
+    ] = FaultSettings.drop_after,
 ) -> None:
     """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C."""
+    faults = check_faults(fault or ())
+    settings = FaultSettings(
+        slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, api_key or None, speed))
+        asyncio.run(_serve(host, port, api_key or None, speed, faults, settings))

@@ -7,10 +7,12 @@
 Modules: `server` (listening socket, HTTP routing, websocket upgrade), `websocket` (the
 sans-I/O websockets adapter), `session` (the per-connection GA state machine), `rest` (REST
 handlers), `handshake` (post-upgrade auth and model checks), `vad` (energy VAD), `synth`
-(deterministic audio), `script` (test hooks), `records` (what was received and sent).
+(deterministic audio), `script` (test hooks), `records` (what was received and sent),
+`faults` (fault modes: `Emulator(faults={"drop-1011"})`, `rt emulator --fault NAME`).
 """
 
 from realtime_cli.emulator.calls import Call
+from realtime_cli.emulator.faults import FAULTS, FaultSettings
 from realtime_cli.emulator.records import (
     ClientFrame,
     ConnectionLog,
@@ -24,10 +26,12 @@ from realtime_cli.emulator.server import Emulator
 from realtime_cli.emulator.session import SessionMachine, decode_frame
 
 __all__ = [
+    "FAULTS",
     "Call",
     "ClientFrame",
     "ConnectionLog",
     "Emulator",
+    "FaultSettings",
     "Received",
     "RestRequest",
     "Script",

@@ -18,13 +18,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RestRequest:
-    """A REST request: method, path, query, lower-case headers and raw body."""
+    """A REST request: method, path, query, lower-case headers and raw body; when it
+    arrived (`time.monotonic()`) and the status it was answered with."""
 
     method: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0
+    status: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class ConnectionLog:
     sent: list[BaseServerEvent] = field(default_factory=list)
     close_code: int | None = None
     close_reason: str | None = None
+    #: Fault modes that acted on this connection, in order (e.g. "malformed", "drop-1011").
+    faults: list[str] = field(default_factory=list)
 
     def sent_types(self) -> list[str]:
         """The `type` of each event sent, in order."""

@@ -10,6 +10,10 @@ websockets' GET-only server and without a second HTTP framework.
 
 Each websocket runs a `SessionMachine`: frames in, events out, and between frames the loop
 sleeps until the machine's next deadline (response pacing) with `asyncio.wait_for`.
+
+Fault modes (`faults.py`) that concern sockets and timing act here: `no-handshake` on each new
+TCP connection, `rest-429`/`rest-500` on REST requests, `stop-reading`, `malformed` and the
+drops while a session's events are sent.
 """
 
 from __future__ import annotations
@@ -19,14 +23,30 @@ import contextlib
 import ipaddress
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from types import TracebackType
 
+import msgspec
 from websockets.http11 import Request, Response
 
 from realtime_cli.emulator.auth import KeyRing
 from realtime_cli.emulator.calls import Call, CallRegistry
+from realtime_cli.emulator.faults import (
+    DELTA_TYPES,
+    MALFORMED_FRAMES,
+    ONE_SHOT_FAULTS,
+    PART_END_TYPES,
+    FaultSettings,
+    check_faults,
+)
 from realtime_cli.emulator.handshake import Refusal, admit
-from realtime_cli.emulator.http import HttpError, HttpRequest, parse_head, read_body
+from realtime_cli.emulator.http import (
+    HttpError,
+    HttpRequest,
+    HttpResponse,
+    parse_head,
+    read_body,
+)
 from realtime_cli.emulator.ids import IdFactory
 from realtime_cli.emulator.records import (
     ClientFrame,
@@ -39,6 +59,7 @@ from realtime_cli.emulator.records import (
 from realtime_cli.emulator.rest import RestApi, RestError
 from realtime_cli.emulator.script import ArgumentsFactory, Script
 from realtime_cli.emulator.session import SessionMachine, decode_frame
+from realtime_cli.emulator.session_config import SESSION_TTL_S
 from realtime_cli.emulator.websocket import WebSocket
 from realtime_cli.errors import UsageError
 from realtime_cli.protocol import (
@@ -66,6 +87,14 @@ def _check_loopback(host: str) -> None:
         raise UsageError(f"the emulator only listens on loopback addresses, not {host!r}")
 
 
+@dataclass
+class _Stream:
+    """What the fault modes track while one connection's events are sent."""
+
+    #: Deltas sent since the last `response.created`.
+    deltas: int = 0
+
+
 class Emulator:
     """A local stand-in for the OpenAI Realtime GA service (websocket and REST, one port).
 
@@ -75,6 +104,9 @@ class Emulator:
     `api_keys=None` accepts any key starting with `sk-` or `ek_`; otherwise only the given
     keys (plus secrets minted by `client_secrets`). `speed` is how many times faster than
     real time responses stream (the service streams a few times faster than real time).
+
+    `faults` switches fault modes on (see `faults.FAULTS`); `faults` is also a plain set
+    attribute that tests may change while clients are connected. `fault_settings` tunes them.
     """
 
     def __init__(
@@ -86,6 +118,8 @@ class Emulator:
         speed: float = 5.0,
         chunk_ms: int = 150,
         ping_interval: float | None = 20.0,
+        faults: Collection[str] = (),
+        fault_settings: FaultSettings | None = None,
     ) -> None:
         _check_loopback(host)
         if speed <= 0:
@@ -97,6 +131,9 @@ class Emulator:
         self.speed = speed
         self.chunk_ms = chunk_ms
         self.ping_interval = ping_interval
+        #: Fault modes in effect (names from `faults.FAULTS`); one-shot ones remove themselves.
+        self.faults: set[str] = check_faults(faults)
+        self.fault_settings = fault_settings or FaultSettings()
         #: Canned replies, tool arguments and transcripts (see `Script`).
         self.script = Script()
         self.ids = IdFactory()
@@ -223,6 +260,9 @@ class Emulator:
         self._clients.add(task)
         self._writers.add(writer)
         try:
+            if "no-handshake" in self.faults:
+                await self._never_answer(reader)
+                return
             await self._serve_connection(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
@@ -232,6 +272,39 @@ class Emulator:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+    async def _never_answer(self, reader: asyncio.StreamReader) -> None:
+        # Reading on (and discarding) lets the connection end when the client gives up,
+        # instead of lingering until the emulator closes.
+        while await reader.read(65536):
+            pass
+
+    def _fire(self, fault: str) -> bool:
+        """Whether `fault` is on; a one-shot fault is switched off as it fires."""
+        if fault not in self.faults:
+            return False
+        if fault in ONE_SHOT_FAULTS:
+            self.faults.discard(fault)
+        return True
+
+    def _rest_fault(self) -> HttpResponse | None:
+        if self._fire("rest-429"):
+            error = RestError(
+                message="Rate limit reached for requests (emulated). Please try again in 1s.",
+                type="requests",
+                code="rate_limit_exceeded",
+            )
+            response = self.rest.error_response(429, error)
+            response.headers.append(("Retry-After", "1"))
+            return response
+        if self._fire("rest-500"):
+            error = RestError(
+                message="The server had an error while processing your request. Sorry about "
+                "that! (emulated)",
+                type="server_error",
+            )
+            return self.rest.error_response(500, error)
+        return None
 
     async def _serve_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -255,6 +328,11 @@ class Emulator:
             except HttpError as exc:
                 await self._reply_error(writer, exc)
                 return
+            arrived = time.monotonic()
+            full = HttpRequest(
+                request.method, request.target, request.version, request.headers, body
+            )
+            response = self._rest_fault() or self.rest.handle(full, time.time())
             self.received.append(
                 RestRequest(
                     method=request.method,
@@ -262,12 +340,10 @@ class Emulator:
                     query=request.query,
                     headers=dict(request.headers),
                     body=body,
+                    at=arrived,
+                    status=response.status,
                 )
             )
-            full = HttpRequest(
-                request.method, request.target, request.version, request.headers, body
-            )
-            response = self.rest.handle(full, time.time())
             writer.write(response.encode(keep_alive=request.keep_alive))
             await writer.drain()
             if not request.keep_alive:
@@ -312,13 +388,52 @@ class Emulator:
             log.close_reason = socket.close_reason
 
     async def _send(
-        self, socket: WebSocket, log: ConnectionLog, events: list[BaseServerEvent]
-    ) -> None:
+        self,
+        socket: WebSocket,
+        log: ConnectionLog,
+        events: list[BaseServerEvent],
+        stream: _Stream | None = None,
+    ) -> bool:
+        """Send `events` in order, applying the stream faults; False once the connection is
+        gone (dropped on purpose or closed by the client)."""
+        stream = stream or _Stream()
         for event in events:
+            if event.type == "response.created":
+                stream.deltas = 0
+            if await self._drop(socket, log, stream, event.type):
+                return False
             self.sent.append(SentEvent(log.index, event))
             log.sent.append(event)
             if not await socket.send_text(encode_server_event(event)):
-                return
+                return False
+            if event.type == "response.done":
+                stream.deltas = 0
+            elif event.type in DELTA_TYPES:
+                stream.deltas += 1
+                if stream.deltas == 1 and "malformed" in self.faults:
+                    log.faults.append("malformed")
+                    for frame in MALFORMED_FRAMES:
+                        await socket.send_raw(frame)
+        return True
+
+    async def _drop(
+        self, socket: WebSocket, log: ConnectionLog, stream: _Stream, kind: str
+    ) -> bool:
+        """Drop the connection mid-response if a drop fault says so (before sending `kind`)."""
+        due = stream.deltas >= self.fault_settings.drop_after or (
+            stream.deltas > 0 and kind in PART_END_TYPES
+        )
+        if not due:
+            return False
+        if "drop-1011" in self.faults:
+            log.faults.append("drop-1011")
+            await socket.close(1011, "server_error")
+            return True
+        if "drop-reset" in self.faults:
+            log.faults.append("drop-reset")
+            await socket.abort()
+            return True
+        return False
 
     async def _run_session(self, socket: WebSocket, log: ConnectionLog) -> None:
         loop = asyncio.get_running_loop()
@@ -330,28 +445,48 @@ class Emulator:
             await self._send(socket, log, [refusal])
             await socket.close(verdict.close_code, verdict.reason)
             return
+        session, lifetime = verdict.session, float(SESSION_TTL_S)
+        if "expire" in self.faults:
+            log.faults.append("expire")
+            lifetime = self.fault_settings.expire_after
+            expires_at = int(time.time() + lifetime + 0.999)
+            session = msgspec.structs.replace(session, expires_at=expires_at)
         machine = SessionMachine(
-            verdict.session,
+            session,
             ids=self.ids,
             script=self.script,
             speed=self.speed,
             chunk_ms=self.chunk_ms,
+            lifetime=lifetime,
             now=loop.time(),
         )
-        await self._send(socket, log, machine.start(loop.time()))
+        stream = _Stream()
+        if not await self._send(socket, log, machine.start(loop.time()), stream):
+            await socket.close()
+            return
+        if "stop-reading" in self.faults:
+            log.faults.append("stop-reading")
+            socket.pause_reading()
         while True:
+            slow = "slow-response" in self.faults
+            machine.delta_pause = self.fault_settings.slow_pause if slow else None
             deadline = machine.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - loop.time())
             try:
                 message = await socket.recv(timeout)
             except TimeoutError:
-                await self._send(socket, log, machine.advance(loop.time()))
-                continue
-            if message is None:
+                events = machine.advance(loop.time())
+            else:
+                if message is None:
+                    break
+                incoming = decode_frame(message)
+                frame = ClientFrame(log.index, incoming.event, message)
+                self.received.append(frame)
+                log.received.append(frame)
+                events = machine.handle(incoming, loop.time())
+            if not await self._send(socket, log, events, stream):
                 break
-            incoming = decode_frame(message)
-            frame = ClientFrame(log.index, incoming.event, message)
-            self.received.append(frame)
-            log.received.append(frame)
-            await self._send(socket, log, machine.handle(incoming, loop.time()))
+            if machine.close_request is not None:
+                await socket.close(*machine.close_request)
+                return
         await socket.close()

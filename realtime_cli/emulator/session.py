@@ -24,6 +24,7 @@ import msgspec
 
 from realtime_cli.emulator.conversation import Conversation, item_id, strip_audio
 from realtime_cli.emulator.errors import ClientError
+from realtime_cli.emulator.faults import SESSION_EXPIRED_CLOSE, session_expired_error
 from realtime_cli.emulator.formats import bytes_per_ms, decode_samples, encode_pcm24k
 from realtime_cli.emulator.ids import IdFactory
 from realtime_cli.emulator.replies import FunctionPlan, plan_reply
@@ -263,6 +264,7 @@ class SessionMachine:
         chunk_ms: int = 150,
         text_interval_ms: float = 25.0,
         rate_limit_delay: float = 0.04,
+        lifetime: float | None = None,
         now: float = 0.0,
     ) -> None:
         if speed <= 0:
@@ -274,6 +276,15 @@ class SessionMachine:
         self.chunk_ms = chunk_ms
         self.text_interval_ms = text_interval_ms
         self.rate_limit_delay = rate_limit_delay
+        #: Seconds from `start` until the session expires (`error` session_expired, then
+        #: `close_request`); None never expires.
+        self.lifetime = lifetime
+        #: When set, seconds between two deltas of a response (the `slow-response` fault);
+        #: may change between calls and applies from the next delta on.
+        self.delta_pause: float | None = None
+        #: Set when the machine wants the connection closed: (close code, reason). The I/O
+        #: layer sends what was returned, then closes; the machine emits nothing more.
+        self.close_request: tuple[int, str] | None = None
         self.conversation = Conversation()
         self.conversation_id = self.ids.next("conv")
         #: Set once assistant audio was produced; the voice is fixed from then on.
@@ -300,6 +311,8 @@ class SessionMachine:
         """The events sent right after the websocket opens (`session.created`)."""
         self._now = now
         self._emit(SessionCreated(event_id=self._eid(), session=self.session))
+        if self.lifetime is not None:
+            self._schedule(now + self.lifetime, None, self._expire)
         return self._flush()
 
     def receive(self, frame: str | bytes, now: float) -> list[BaseServerEvent]:
@@ -307,8 +320,13 @@ class SessionMachine:
         return self.handle(decode_frame(frame), now)
 
     def handle(self, incoming: Incoming, now: float) -> list[BaseServerEvent]:
-        """Handle one decoded client frame; returns due events first, then the replies."""
+        """Handle one decoded client frame; returns due events first, then the replies.
+
+        Once `close_request` is set the session is over and frames are ignored.
+        """
         self._run_due(now)
+        if self.close_request is not None:
+            return self._flush()
         if incoming.error is not None:
             self._error(incoming.error, incoming.event_id)
         elif incoming.event is not None:
@@ -353,8 +371,21 @@ class SessionMachine:
 
     def _run_due(self, now: float) -> None:
         self._now = max(self._now, now)
-        while self._timers and self._timers[0].due <= self._now:
+        while self._timers and self._timers[0].due <= self._now and self.close_request is None:
             heapq.heappop(self._timers).run()
+
+    def _expire(self) -> None:
+        assert self.lifetime is not None
+        self._emit(Error(event_id=self._eid(), error=session_expired_error(self.lifetime)))
+        self._timers.clear()
+        self.close_request = SESSION_EXPIRED_CLOSE
+
+    def _pace(self, planned: float, index: int) -> float:
+        """When delta number `index` of a response is due: as planned, or `delta_pause`
+        after the previous one."""
+        if self.delta_pause is None or index == 0:
+            return planned
+        return self._now + self.delta_pause
 
     def _drop_timers(self, key: str) -> None:
         self._timers = [timer for timer in self._timers if timer.key != key]
@@ -918,7 +949,7 @@ class SessionMachine:
             count = math.ceil(len(speech.samples) / chunk)
             word = 0
             for index in range(count):
-                yield t0 + (index + 1) * self.chunk_ms / 1000 / self.speed
+                yield self._pace(t0 + (index + 1) * self.chunk_ms / 1000 / self.speed, index)
                 end = (index + 1) * chunk
                 while word < len(speech.words) and speech.words[word][0] < end:
                     piece = speech.words[word][1]
@@ -949,7 +980,9 @@ class SessionMachine:
                 )
         else:
             for index, piece in enumerate(pieces):
-                yield t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed
+                yield self._pace(
+                    t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed, index
+                )
                 active.text += piece
                 self._emit(
                     ResponseOutputTextDelta(
@@ -984,7 +1017,7 @@ class SessionMachine:
         size = max(1, math.ceil(len(plan.arguments) / 3))
         pieces = [plan.arguments[i : i + size] for i in range(0, len(plan.arguments), size)]
         for index, piece in enumerate(pieces):
-            yield t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed
+            yield self._pace(t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed, index)
             self._emit(
                 ResponseFunctionCallArgumentsDelta(
                     event_id=self._eid(),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
+import struct
 from collections.abc import Callable, Sequence
 
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
@@ -60,6 +62,7 @@ class WebSocket:
         self._tasks: list[asyncio.Task[None]] = []
         self._fragments: list[bytes] = []
         self._fragment_opcode: Opcode | None = None
+        self._reading_paused = False
 
     @property
     def close_code(self) -> int | None:
@@ -129,15 +132,51 @@ class WebSocket:
             return False
         return True
 
+    async def send_raw(self, data: str | bytes) -> bool:
+        """Send one message as is: str as a text frame, bytes as a binary frame (for the
+        `malformed` fault). Returns False if the connection is closed."""
+        if self.protocol.state is not State.OPEN:
+            return False
+        if isinstance(data, str):
+            self.protocol.send_text(data.encode())
+        else:
+            self.protocol.send_binary(data)
+        self._pump()
+        try:
+            await self._writer.drain()
+        except ConnectionError:
+            return False
+        return True
+
+    def pause_reading(self) -> None:
+        """Stop reading from the client (the `stop-reading` fault): its frames pile up in the
+        socket buffers until its sends block. The connection stays open."""
+        self._reading_paused = True
+        transport = self._writer.transport
+        if isinstance(transport, asyncio.ReadTransport):
+            transport.pause_reading()
+
+    async def abort(self) -> None:
+        """Reset the TCP connection: no close frame, no FIN (the `drop-reset` fault)."""
+        sock = self._writer.get_extra_info("socket")
+        if sock is not None:
+            # Linger on with a zero timeout turns close() into an RST.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._writer.transport.abort()
+        await self._shutdown()
+
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close with `code` and `reason`, wait briefly for the client's close, then hang up."""
-        if self.protocol.state is State.OPEN:
+        # After `abort()` the transport is gone and no close frame was (or can be) sent.
+        if self.protocol.state is State.OPEN and not self._writer.is_closing():
             self.protocol.send_close(code, reason)
             self._pump()
             with contextlib.suppress(ConnectionError):
                 await self._writer.drain()
         reader = self._tasks[0] if self._tasks else None
-        if reader is not None and reader is not asyncio.current_task():
+        # A paused reader would never see the client's close frame.
+        if reader is not None and reader is not asyncio.current_task() and not self._reading_paused:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(reader), self._close_timeout)
         await self._shutdown()

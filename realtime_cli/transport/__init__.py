@@ -14,6 +14,7 @@ from realtime_cli.transport.errors import (
     ConnectionTimeout,
     HandshakeRejected,
     ModelError,
+    SessionExpired,
     TransportError,
 )
 from realtime_cli.transport.event_log import EventLog
@@ -41,6 +42,7 @@ __all__ = [
     "ReceivedEvent",
     "RestClient",
     "RetryPolicy",
+    "SessionExpired",
     "TransportError",
     "build_headers",
     "connect",

@@ -14,6 +14,7 @@ from realtime_cli.transport.errors import (
     AuthenticationError,
     ConnectionClosed,
     ModelError,
+    SessionExpired,
 )
 from realtime_cli.transport.redact import one_line, scrub
 
@@ -31,6 +32,8 @@ FATAL_ERROR_CODES = frozenset(
         "missing_model",
         "model_not_found",
         "beta_api_shape_disabled",
+        # The session reached its maximum duration (60 min); the socket closes after it.
+        "session_expired",
     }
 )
 
@@ -112,6 +115,14 @@ def close_error(
             close_code=code,
             close_reason=reason,
             by_client=True,
+        )
+    if error is not None and error.code == "session_expired":
+        text = _server_text(error, secret)
+        return SessionExpired(
+            f"the session expired (server closed {tail}): {text}",
+            close_code=code,
+            close_reason=reason,
+            error=error,
         )
     if code is None or code == 1006:
         return ConnectionClosed(

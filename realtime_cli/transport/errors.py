@@ -8,6 +8,7 @@ RtError
     AuthenticationError       close 3000, or HTTP 401/403 at the handshake
     ModelError                close 4000 (unknown or missing model, beta shape)
     ConnectionClosed          any other close of an open connection
+      SessionExpired          the session reached its maximum duration (error session_expired)
     APIError                  a REST call answered with an error status
 """
 
@@ -24,6 +25,7 @@ __all__ = [
     "ConnectionTimeout",
     "HandshakeRejected",
     "ModelError",
+    "SessionExpired",
     "TransportError",
 ]
 
@@ -98,6 +100,10 @@ class ConnectionClosed(_ClosedByServer):
         super().__init__(message, close_code=close_code, close_reason=close_reason, error=error)
         #: True when this client closed the connection itself.
         self.by_client = by_client
+
+
+class SessionExpired(ConnectionClosed):
+    """The session reached its maximum duration: `error` session_expired, then a close."""
 
 
 class APIError(TransportError):

@@ -14,9 +14,14 @@ Errors. Opening raises a `TransportError` subclass (`ConnectionFailed`, `Connect
 service reports a bad key or model only after the upgrade (an `error` event, then close 3000 or
 4000), `connect` waits for the first event by default, so those surface from `connect` too.
 Later, any close the client did not ask for raises from `recv` and from iteration; a close by
-`close()` ends iteration quietly. Every `error` event not followed by a fatal close is delivered
-as an ordinary event; one whose code announces a fatal close is held up to `fatal_grace`
-seconds so that the close, not the event, is what the caller sees.
+`close()` ends iteration quietly. Frames that are not events (not JSON, no type, a known type
+with a broken shape, any binary frame: the service only sends text) are logged at DEBUG on
+`realtime_cli.transport`, counted in `malformed_frames` and skipped; an unknown event type is
+delivered as an `UnknownServerEvent`.
+
+Every `error` event not followed by a fatal close is delivered as an ordinary event; one whose
+code announces a fatal close (including `session_expired`) is held up to `fatal_grace` seconds
+so that the close, not the event, is what the caller sees.
 
 Concurrency: one task receives (`recv` or `async for`); any task may `send`.
 """
@@ -244,24 +249,31 @@ class RealtimeConnection:
             return event
 
     async def _read(self, timeout: float | None) -> bytes | str:
+        # Text frames arrive as str, binary ones as bytes: the type is how they are told apart.
         try:
             if timeout is None:
-                return await self._ws.recv(decode=False)
+                return await self._ws.recv()
             # Cancelling recv() is safe in websockets' asyncio client: no frame is lost.
             async with asyncio.timeout(timeout):
-                return await self._ws.recv(decode=False)
+                return await self._ws.recv()
         except WsConnectionClosed as exc:
             raise self._close_error() from exc
 
     def _decode(self, frame: bytes | str) -> ReceivedEvent | None:
         if self._event_log is not None:
             self._event_log.record("recv", frame)
+        if isinstance(frame, bytes):
+            self.malformed_frames += 1
+            _log.debug("skipped a binary frame (%d bytes): the service sends text only", len(frame))
+            return None
         try:
             event = decode_server_event(frame)
         except ProtocolError as exc:
             self.malformed_frames += 1
-            _log.warning("skipped a malformed frame: %s", scrub(exc.message, self._options.api_key))
+            _log.debug("skipped a malformed frame: %s", scrub(exc.message, self._options.api_key))
             return None
+        if isinstance(event, UnknownServerEvent):
+            _log.debug("received an event of unknown type %r", event.type)
         self._last_event = event
         return event
 
@@ -284,6 +296,11 @@ class RealtimeConnection:
         if self._ws.state is State.OPEN:
             self._closed_by_client = True
         await self._ws.close(code, reason)
+
+    async def abort(self) -> None:
+        """Drop the connection at once, without the closing handshake (for a peer that has
+        stopped responding, where `close()` would wait for its close frame)."""
+        await self._abort()
 
     async def _abort(self) -> None:
         self._closed_by_client = True

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from realtime_cli.protocol import ErrorDetails
 from realtime_cli.transport.closes import close_error, looks_fatal
-from realtime_cli.transport.errors import AuthenticationError, ConnectionClosed, ModelError
+from realtime_cli.transport.errors import (
+    AuthenticationError,
+    ConnectionClosed,
+    ModelError,
+    SessionExpired,
+)
 
 from .helpers import API_KEY
 
@@ -51,8 +56,22 @@ def test_other_closes() -> None:
     mine = close_error(1000, "", by_client=True)
     assert isinstance(mine, ConnectionClosed)
     assert mine.by_client
-    custom = close_error(4001, "x", details("session_expired", "Your session hit\nthe limit"))
-    assert str(custom) == "server closed the connection (4001 x): Your session hit the limit"
+    custom = close_error(4001, "x", details("overloaded", "Too busy\nright now"))
+    assert str(custom) == "server closed the connection (4001 x): Too busy right now"
+
+
+def test_session_expired_close() -> None:
+    reason = "invalid_request_error.session_expired"
+    message = "Your session hit\nthe maximum duration of 60 minutes."
+    expired = close_error(1000, reason, details("session_expired", message))
+    assert isinstance(expired, SessionExpired)
+    assert isinstance(expired, ConnectionClosed)
+    assert not expired.by_client
+    assert str(expired) == (
+        f"the session expired (server closed 1000 {reason}): "
+        "Your session hit the maximum duration of 60 minutes."
+    )
+    assert looks_fatal(details("session_expired"))
 
 
 def test_key_is_scrubbed_everywhere() -> None:

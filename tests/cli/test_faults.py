@@ -1,0 +1,216 @@
+"""`rt text` and `rt token` as subprocesses against `rt emulator --fault NAME`.
+
+Every failure must be one line on stderr (`rt: error: ...`, no traceback) with exit code 1,
+and whatever text was streamed before it stays on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Emu, Run, rt
+
+PROMPT = "Tell me a story about a cat and a dog"
+ANSWER = f"You said: {PROMPT}."
+
+StartEmulator = Callable[..., Emu]
+
+
+@pytest.fixture
+def faulty() -> Iterator[StartEmulator]:
+    """Start `rt emulator` with extra arguments (e.g. `--fault`, "drop-1011")."""
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> Emu:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "realtime_cli",
+                "emulator",
+                "--port",
+                "0",
+                "--speed",
+                "50",
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        processes.append(process)
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("base_url: "), line
+        return Emu(line.removeprefix("base_url: "))
+
+    yield start
+    for process in processes:
+        process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            _, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        assert process.returncode == 0, err
+        assert "Traceback" not in err, err
+
+
+def one_line_error(run: Run) -> str:
+    """The single stderr line of a failed run, checked to be a plain `rt: error:`."""
+    assert run.code == 1, (run.out, run.err)
+    assert "Traceback" not in run.err
+    lines = run.err.splitlines()
+    assert len(lines) == 1, run.err
+    assert lines[0].startswith("rt: error: ")
+    return lines[0]
+
+
+def assert_partial_answer(out: str) -> None:
+    """Some of the answer, not all of it, ended by a newline so the error line starts clean."""
+    assert out.endswith("\n")
+    text = out.removesuffix("\n")
+    assert text and ANSWER.startswith(text) and text != ANSWER, out
+
+
+def timed_text(emu: Emu, home: Path, *args: str) -> tuple[Run, float]:
+    started = time.monotonic()
+    run = rt("text", PROMPT, *args, base_url=emu.base_url, home=home)
+    return run, time.monotonic() - started
+
+
+def test_malformed_frames_are_skipped_and_the_answer_prints(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    emu = faulty("--fault", "malformed")
+    run = rt("text", PROMPT, base_url=emu.base_url, home=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out == ANSWER + "\n"
+    assert run.err == ""
+    # They are logged at debug level, which --debug shows.
+    debug = rt("text", PROMPT, "--debug", base_url=emu.base_url, home=tmp_path)
+    assert debug.code == 0, debug.err
+    assert debug.out == ANSWER + "\n"
+    assert "rt: debug: skipped a malformed frame: frame is not a JSON object" in debug.err
+    assert "rt: debug: skipped a binary frame" in debug.err
+    assert "rt: debug: received an event of unknown type 'response.future_feature.delta'" in (
+        debug.err
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("drop-1011", "rt: error: server closed the connection (1011 server_error, server error)"),
+        ("drop-reset", "rt: error: connection lost (no close frame from the server)"),
+    ],
+    ids=["drop-1011", "drop-reset"],
+)
+def test_a_drop_mid_response_exits_1_keeping_the_streamed_text(
+    faulty: StartEmulator, tmp_path: Path, fault: str, message: str
+) -> None:
+    emu = faulty("--fault", fault)
+    run = rt("text", PROMPT, base_url=emu.base_url, home=tmp_path)
+    assert one_line_error(run) == message
+    assert_partial_answer(run.out)
+
+
+def test_a_server_that_stops_reading_hits_the_timeout(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    emu = faulty("--fault", "stop-reading")
+    run, elapsed = timed_text(emu, tmp_path, "--timeout", "1")
+    assert one_line_error(run).startswith("rt: error: timed out after 1 s waiting for the answer")
+    assert run.out == ""
+    assert elapsed < 10  # the timeout, not a close handshake with a deaf server
+
+
+def test_a_slow_response_beyond_the_timeout_fails_keeping_the_text(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    emu = faulty("--fault", "slow-response", "--slow-pause", "0.7")
+    run, elapsed = timed_text(emu, tmp_path, "--timeout", "1")
+    assert one_line_error(run).startswith("rt: error: timed out after 1 s waiting for the answer")
+    assert_partial_answer(run.out)
+    assert elapsed < 10
+
+
+def test_a_slow_response_within_the_timeout_completes(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    emu = faulty("--fault", "slow-response", "--slow-pause", "0.1")
+    run = rt("text", "slowly now", "--timeout", "10", base_url=emu.base_url, home=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out == "You said: slowly now.\n"
+    assert run.err == ""
+
+
+def test_no_handshake_hits_the_connect_timeout(faulty: StartEmulator, tmp_path: Path) -> None:
+    emu = faulty("--fault", "no-handshake")
+    run, elapsed = timed_text(emu, tmp_path, "--timeout", "1")
+    ws_url = emu.base_url.replace("http://", "ws://") + "/realtime"
+    assert one_line_error(run) == f"rt: error: timed out after 1 s connecting to {ws_url}"
+    assert run.out == ""
+    assert elapsed < 10
+
+
+def test_expiry_ends_rt_text_with_a_clear_message(faulty: StartEmulator, tmp_path: Path) -> None:
+    # Slow deltas so that the expiry lands in the middle of the answer.
+    emu = faulty(
+        "--fault",
+        "expire",
+        "--expire-after",
+        "1",
+        "--fault",
+        "slow-response",
+        "--slow-pause",
+        "0.4",
+    )
+    run = rt("text", PROMPT, "--timeout", "10", base_url=emu.base_url, home=tmp_path)
+    line = one_line_error(run)
+    assert line.startswith("rt: error: the session expired (server closed 1000 ")
+    assert line.endswith("Your session hit the maximum duration of 1 second.")
+    assert_partial_answer(run.out)
+
+
+def test_rt_token_waits_out_a_429(faulty: StartEmulator, tmp_path: Path) -> None:
+    emu = faulty("--fault", "rest-429")
+    started = time.monotonic()
+    run = rt("token", base_url=emu.base_url, home=tmp_path)
+    elapsed = time.monotonic() - started
+    assert run.code == 0, run.err
+    assert run.out.startswith("ek_") and run.out.count("\n") == 1
+    assert run.err == ""
+    assert elapsed >= 1.0  # Retry-After: 1 was honoured
+
+
+def test_rt_token_retries_a_500(faulty: StartEmulator, tmp_path: Path) -> None:
+    emu = faulty("--fault", "rest-500")
+    run = rt("token", base_url=emu.base_url, home=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out.startswith("ek_")
+    assert run.err == ""
+
+
+def test_unknown_fault_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "realtime_cli", "emulator", "--fault", "explode"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("rt: error: unknown fault explode (choose from drop-1011, ")
