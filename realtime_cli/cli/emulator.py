@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.faults import FAULTS, FaultSettings, check_faults
 
 __all__ = ["emulator"]
@@ -27,6 +26,8 @@ async def _serve(
     faults: set[str],
     settings: FaultSettings,
 ) -> None:
+    from realtime_cli.emulator.server import Emulator  # numpy and the server: only to serve
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -11,6 +11,11 @@ handlers), `handshake` (post-upgrade auth and model checks), `vad` (energy VAD),
 `faults` (fault modes: `Emulator(faults={"drop-1011"})`, `rt emulator --fault NAME`).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from realtime_cli.emulator.calls import Call
 from realtime_cli.emulator.faults import FAULTS, FaultSettings
 from realtime_cli.emulator.records import (
@@ -22,8 +27,24 @@ from realtime_cli.emulator.records import (
     WebSocketOpened,
 )
 from realtime_cli.emulator.script import Script
-from realtime_cli.emulator.server import Emulator
-from realtime_cli.emulator.session import SessionMachine, decode_frame
+
+if TYPE_CHECKING:
+    from realtime_cli.emulator.server import Emulator
+    from realtime_cli.emulator.session import SessionMachine, decode_frame
+
+_LAZY = {
+    "Emulator": "realtime_cli.emulator.server",
+    "SessionMachine": "realtime_cli.emulator.session",
+    "decode_frame": "realtime_cli.emulator.session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The server and the session machine import numpy; `rt --help` only needs the fault list.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 __all__ = [
     "FAULTS",
