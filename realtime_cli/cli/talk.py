@@ -45,7 +45,11 @@ def talk(
     ] = None,
     vad: Annotated[
         str | None,
-        typer.Option("--vad", help="Turn detection: server, semantic or none (push-to-talk)."),
+        typer.Option(
+            "--vad",
+            help="Turn detection: server, semantic or none (push-to-talk: hold or press SPACE;"
+            " with --input-file the whole file is one turn).",
+        ),
     ] = None,
     transcribe: Annotated[
         str | None, typer.Option("--transcribe", metavar="MODEL", help="Transcribe the user.")
@@ -99,6 +103,15 @@ def talk(
     )
     if input_file is not None and not input_file.is_file():
         raise UsageError(f"--input-file {input_file}: no such file")
+    push_to_talk = resolved.settings.vad.type == "none"
+    key_fd: int | None = None
+    if push_to_talk and input_file is None:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "push-to-talk (--vad none) reads the talk key from a terminal, and stdin is not "
+                "one; use --input-file to send a WAV file as one turn"
+            )
+        key_fd = sys.stdin.fileno()
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
     try:
         asyncio.run(
@@ -111,6 +124,8 @@ def talk(
                 auto_barge_in=not no_barge_in,
                 max_seconds=max_seconds,
                 event_log=event_log,
+                push_to_talk=push_to_talk,
+                key_fd=key_fd,
             )
         )
     finally:
@@ -128,6 +143,8 @@ async def _talk(
     auto_barge_in: bool,
     max_seconds: float | None,
     event_log: Any,
+    push_to_talk: bool,
+    key_fd: int | None,
 ) -> None:
     # Imported here: numpy, sounddevice and rich cost ~150 ms, which `rt --help` need not pay.
     from realtime_cli.audio import (
@@ -181,5 +198,7 @@ async def _talk(
         event_log=event_log,
         files=files,
         close_callbacks=[recorder.close] if recorder is not None else [],
+        push_to_talk=push_to_talk,
+        key_fd=key_fd,
     )
     await run.run()

@@ -3,7 +3,11 @@
 Three tasks: the microphone pump (frames to the session, the level to the view), the event
 consumer (voice events to the view), and a watcher (playback status, latencies, the end of a
 headless run). Whatever ends the run, the devices are closed, the recording and the event
-log are flushed, and a summary is printed.
+log are flushed, the terminal's settings are restored, and a summary is printed.
+
+With manual turns (`--vad none`) the pump sends only what `PushToTalk` lets through and
+commits when it says so; the talk key comes from a `KeyReader` on the terminal, and a headless
+input file is one turn, committed when it ends.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from typing import Any
 import numpy as np
 
 from realtime_cli.audio import Microphone, Speaker
+from realtime_cli.cli.keys import KeyReader, key_name
+from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
 from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
 from realtime_cli.protocol import RealtimeSession
 from realtime_cli.session import AudioDelta, ResponseDone, ToolCalled, ToolCompleted, VoiceSession
 from realtime_cli.transport import ConnectOptions, EventLog
 from realtime_cli.tui import LiveScreen, PlainTranscript, Status, TalkView
-from realtime_cli.tui.render import render_summary
+from realtime_cli.tui.render import push_to_talk_line, render_summary
 from realtime_cli.tui.summary import summarize, summary_lines
 
 __all__ = ["TalkRun"]
@@ -35,11 +41,20 @@ __all__ = ["TalkRun"]
 #: input ran out (server VAD needs its silence, then the answer needs to start).
 IDLE_END_S = 1.5
 WATCH_S = 0.05
+_PLAIN_CHANGES = {
+    TurnChange.STARTED: "[talking]",
+    TurnChange.COMMITTED: "[sent]",
+    TurnChange.DISCARDED: "[too short: nothing sent]",
+}
 
 
 @dataclass
 class TalkRun:
-    """Everything one `rt talk` needs, already resolved."""
+    """Everything one `rt talk` needs, already resolved.
+
+    `push_to_talk`: manual turns. Live, `key_fd` (a terminal) gives the talk key; headless,
+    the whole input is one turn.
+    """
 
     options: ConnectOptions
     session: RealtimeSession
@@ -53,6 +68,14 @@ class TalkRun:
     files: list[Path] = field(default_factory=list)
     clock: Callable[[], float] = time.monotonic
     close_callbacks: list[Callable[[], Any]] = field(default_factory=list)
+    push_to_talk: bool = False
+    key_fd: int | None = None
+    talk_key: str = " "
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def stop(self) -> None:
+        """End the run as Ctrl-C does (call from the event loop)."""
+        self._stop.set()
 
     async def run(self) -> None:
         """Hold the conversation until Ctrl-C, the end of a headless input, or max_seconds."""
@@ -66,12 +89,15 @@ class TalkRun:
         self._awaiting_answer = False
         self._first_audio_item: str | None = None
         self._screen = None if self.plain else LiveScreen()
-        stop = asyncio.Event()
+        self._turns: PushToTalk[Any] | None = PushToTalk() if self.push_to_talk else None
+        self._keys: KeyReader | None = None
+        stop = self._stop
         self._install_signals(stop)
         failure: BaseException | None = None
         if self._screen is not None:
             self._screen.start()
         try:
+            self._open_keys()
             async with VoiceSession.connect_with(
                 self.options,
                 self.session,
@@ -90,6 +116,41 @@ class TalkRun:
             await self._close()
         if failure is not None and not isinstance(failure, asyncio.CancelledError):
             raise failure
+
+    def _open_keys(self) -> None:
+        if self._turns is None:
+            return
+        live_keys = not self.headless and self.key_fd is not None
+        self.view.set_push_to_talk(key_name(self.talk_key) if live_keys else None)
+        if live_keys and self.key_fd is not None:
+            self._keys = KeyReader(self.key_fd, self._on_key)
+            self._keys.open()
+            line = push_to_talk_line(self.view)
+            if self._plain is not None and line is not None:
+                print(line.plain, file=sys.stderr, flush=True)
+        self._refresh()
+
+    def _on_key(self, key: str) -> None:
+        if self._turns is None or key != self.talk_key:
+            return
+        self._turns.press(self.clock())
+        self._show_turn_changes()
+
+    def _show_turn_changes(self) -> None:
+        if self._turns is None:
+            return
+        changes = self._turns.take_changes()
+        for change in changes:
+            now = self.clock()
+            if change is TurnChange.STARTED:
+                self.view.talk_started(now)
+            else:
+                self.view.talk_ended(now, committed=change is TurnChange.COMMITTED)
+            if self._plain is not None and self._keys is not None:
+                # No header in plain mode: the state goes where the summary goes.
+                print(_PLAIN_CHANGES[change], file=sys.stderr, flush=True)
+        if changes:
+            self._refresh()
 
     def _install_signals(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
@@ -132,9 +193,36 @@ class TalkRun:
 
     async def _pump(self, session: VoiceSession, input_done: asyncio.Event) -> None:
         try:
-            await session.stream_audio_pcm16(self._frames())
+            if self._turns is None:
+                await session.stream_audio_pcm16(self._frames())
+            else:
+                await self._pump_turns(session, self._turns)
         finally:
             input_done.set()
+
+    async def _pump_turns(self, session: VoiceSession, turns: PushToTalk[Any]) -> None:
+        if self._keys is None:
+            turns.start(self.clock())  # no key: the whole input is the turn
+        async for frame in self._frames():
+            await self._send(session, turns.feed(frame, self.clock()))
+        # The input ended (not Ctrl-C, which cancels this task): what was said is the turn.
+        await self._send(session, turns.finish(self.clock()))
+
+    async def _send(self, session: VoiceSession, out: Outgoing[Any]) -> None:
+        for frame in out.tail:
+            await session.send_pcm16(frame)
+        if out.commit:
+            self._speech_end = self.clock()
+            self._awaiting_answer = True
+            self._first_audio_item = None
+            await session.commit()
+        # Shown once committed: the watcher must not see "thinking" with no response pending.
+        self._show_turn_changes()
+        if out.barge_in and self.auto_barge_in:
+            # Talking over the assistant interrupts it, as the server's VAD would have.
+            await session.barge_in()
+        for frame in out.frames:
+            await session.send_pcm16(frame)
 
     async def _consume(self, session: VoiceSession) -> None:
         async for event in session.events():
@@ -210,6 +298,8 @@ class TalkRun:
 
     async def _close(self) -> None:
         now = self.clock()
+        if self._keys is not None:
+            self._keys.close()
         with contextlib.suppress(Exception):
             await self.microphone.close()
         with contextlib.suppress(Exception):

@@ -7,18 +7,27 @@ from realtime_cli.tui.plain import PlainTranscript, plain_line
 from realtime_cli.tui.render import (
     TalkScreen,
     mic_meter,
+    push_to_talk_line,
     render_footer,
     render_header,
     render_screen,
     render_summary,
     render_turn,
 )
-from realtime_cli.tui.state import Status, TalkView, Turn, ViewNotice, dbfs_from_rms
+from realtime_cli.tui.state import (
+    PushToTalkState,
+    Status,
+    TalkView,
+    Turn,
+    ViewNotice,
+    dbfs_from_rms,
+)
 from realtime_cli.tui.summary import Summary, summarize, summary_lines
 
 __all__ = [
     "LiveScreen",
     "PlainTranscript",
+    "PushToTalkState",
     "Status",
     "Summary",
     "TalkScreen",
@@ -28,6 +37,7 @@ __all__ = [
     "dbfs_from_rms",
     "mic_meter",
     "plain_line",
+    "push_to_talk_line",
     "render_footer",
     "render_header",
     "render_screen",

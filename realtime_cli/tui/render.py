@@ -18,7 +18,14 @@ from rich.table import Table
 from rich.text import Text
 
 from realtime_cli.tui.sanitize import printable
-from realtime_cli.tui.state import MIC_FLOOR_DBFS, Status, TalkView, Turn, ViewNotice
+from realtime_cli.tui.state import (
+    MIC_FLOOR_DBFS,
+    PushToTalkState,
+    Status,
+    TalkView,
+    Turn,
+    ViewNotice,
+)
 from realtime_cli.tui.summary import Summary, format_cost, format_duration, summary_rows
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "UNHEARD_STYLE",
     "TalkScreen",
     "mic_meter",
+    "push_to_talk_line",
     "render_footer",
     "render_header",
     "render_screen",
@@ -51,6 +59,7 @@ USER_TEXT_STYLE = "cyan"
 ASSISTANT_LABEL_STYLE = "bold magenta"
 #: The part of an interrupted answer the listener never heard.
 UNHEARD_STYLE = "strike dim"
+TALKING_STYLE = "bold white on red"
 NOTICE_STYLES = {"info": "dim", "warning": "yellow", "error": "bold red"}
 #: Info notices fade after this long; warnings and errors stay until newer ones push them out.
 NOTICE_TTL_S = 10.0
@@ -86,9 +95,31 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
+def push_to_talk_line(view: TalkView) -> Text | None:
+    """What the user does next with manual turns (None when the service detects turns)."""
+    state = view.push_to_talk
+    if state is None:
+        return None
+    key = printable(view.talk_key) if view.talk_key is not None else None
+    if state is PushToTalkState.TALKING:
+        line = Text(" ● talking ", style=TALKING_STYLE)
+        hint = f"release or press {key} to send" if key else "sent when the input ends"
+        line.append(f"  {hint}", style="bold")
+        return line
+    if state is PushToTalkState.SENT:
+        return Text("push-to-talk: the input was sent as one turn", style="dim")
+    return Text.assemble(
+        ("push-to-talk: ", "dim"),
+        "hold ",
+        (f"{key}", "bold reverse"),
+        " to talk, or press it to start and again to send",
+    )
+
+
 def render_header(view: TalkView) -> RenderableType:
     """Status (coloured), mic meter, model and voice, elapsed time; the last turn's latency
-    and barge-in stop latency; tokens and estimated cost so far."""
+    and barge-in stop latency; tokens and estimated cost so far; with manual turns, the
+    push-to-talk state."""
     status = Text.assemble(
         ("● ", STATUS_STYLES[view.status]),
         (view.status.value.ljust(13), STATUS_STYLES[view.status]),
@@ -114,7 +145,11 @@ def render_header(view: TalkView) -> RenderableType:
     )
     if view.cost.unheard > 0:
         spend.append(f" ({format_cost(view.cost.unheard)} unheard)", style="dim")
-    return Group(_row(status, identity), _row(latency, spend), Rule(style="dim"))
+    rows: list[RenderableType] = [_row(status, identity), _row(latency, spend)]
+    talk = push_to_talk_line(view)
+    if talk is not None:
+        rows.append(talk)
+    return Group(*rows, Rule(style="dim"))
 
 
 def _row(left: Text, right: Text) -> Table:

@@ -9,6 +9,8 @@ Feeding contract (the session adapter):
   other states (user speaking, thinking) from the actions itself;
 - `set_mic_level(dbfs)` (or `set_mic_rms(rms)`), `turn_latency(ms, now, item_id=...)`,
   `barge_in_latency(ms, now)`, `notice(text, now, level=...)` as those facts arrive;
+- with manual turns (push-to-talk), `set_push_to_talk(key)` once, then `talk_started(now)`
+  and `talk_ended(now, committed=...)` as the user's turn starts and ends;
 - `tick(now)` before a redraw that is not caused by an input, `close(now)` at the end.
 """
 
@@ -36,7 +38,15 @@ from realtime_cli.core.actions import (
 from realtime_cli.core.pricing import Cost, estimate_cost
 from realtime_cli.protocol import Usage
 
-__all__ = ["MIC_FLOOR_DBFS", "Status", "TalkView", "Turn", "ViewNotice", "dbfs_from_rms"]
+__all__ = [
+    "MIC_FLOOR_DBFS",
+    "PushToTalkState",
+    "Status",
+    "TalkView",
+    "Turn",
+    "ViewNotice",
+    "dbfs_from_rms",
+]
 
 #: The quietest level the meter shows; anything below reads as silence.
 MIC_FLOOR_DBFS = -60.0
@@ -52,6 +62,17 @@ class Status(StrEnum):
     SPEAKING = "speaking"
     RECONNECTING = "reconnecting"
     CLOSED = "closed"
+
+
+class PushToTalkState(StrEnum):
+    """The user's side of a conversation with manual turns."""
+
+    #: Waiting for the user to start a turn.
+    READY = "ready"
+    #: The microphone goes out; the next press (or the end of the input) sends the turn.
+    TALKING = "talking"
+    #: No key and nothing more to send: the input file was the one turn.
+    SENT = "sent"
 
 
 # Playback is known to be idle in these states, so a finished assistant transcript can no
@@ -121,6 +142,10 @@ class TalkView:
     assistant_turns: int = 0
     interruptions: int = 0
     active_response: str | None = None
+    #: None when the service detects the turns (VAD); else the push-to-talk state.
+    push_to_talk: PushToTalkState | None = None
+    #: The key that starts and sends a turn, as shown (None: the turn is the input file).
+    talk_key: str | None = None
     _by_item: dict[str, Turn] = field(default_factory=dict, init=False, repr=False)
     _settled: deque[Turn] = field(default_factory=deque, init=False, repr=False)
     _pending_latency: float | None = field(default=None, init=False, repr=False)
@@ -194,6 +219,36 @@ class TalkView:
         self.tick(now)
         self.notices.append(ViewNotice(text, level, self.now))
 
+    def set_push_to_talk(self, key: str | None) -> None:
+        """Manual turns: `key` starts and sends a turn (None: the whole input is one turn)."""
+        self.talk_key = key
+        self.push_to_talk = PushToTalkState.READY
+
+    def talk_started(self, now: float) -> None:
+        """The user started a turn (push-to-talk)."""
+        self.tick(now)
+        self.push_to_talk = PushToTalkState.TALKING
+        self.status = Status.USER_SPEAKING
+        self._speech_placeholder()
+
+    def talk_ended(self, now: float, *, committed: bool) -> None:
+        """The user's turn ended: `committed` (an answer follows) or discarded as too short."""
+        self.tick(now)
+        self.push_to_talk = (
+            PushToTalkState.READY if self.talk_key is not None else PushToTalkState.SENT
+        )
+        if committed:
+            if self.status is Status.USER_SPEAKING:
+                self.status = Status.THINKING
+            return
+        last = self.turns[-1] if self.turns else None
+        if last is not None and last.role == "user" and last.item_id is None and not last.text:
+            self.turns.pop()
+            self.user_turns -= 1
+        if self.status is Status.USER_SPEAKING:
+            self.status = Status.LISTENING
+        self.notices.append(ViewNotice("too short to send: nothing was sent", "info", self.now))
+
     def close(self, now: float) -> None:
         """The conversation ended: everything still streaming is final as it stands."""
         self.tick(now)
@@ -228,10 +283,7 @@ class TalkView:
                 self._interrupted(action)
             case SpeechStarted():
                 self.status = Status.USER_SPEAKING
-                last = self.turns[-1] if self.turns else None
-                # A false start leaves an empty placeholder: reuse it rather than pile up.
-                if last is None or not (last.role == "user" and last.item_id is None):
-                    self._append(Turn("user", None))
+                self._speech_placeholder()
             case SpeechStopped():
                 if self.status is Status.USER_SPEAKING:
                     self.status = Status.THINKING
@@ -267,6 +319,12 @@ class TalkView:
             if dropped.item_id is not None:
                 self._by_item.pop(dropped.item_id, None)
         return turn
+
+    def _speech_placeholder(self) -> None:
+        last = self.turns[-1] if self.turns else None
+        # A false start leaves an empty placeholder: reuse it rather than pile up.
+        if last is None or not (last.role == "user" and last.item_id is None):
+            self._append(Turn("user", None))
 
     def _user_turn(self, item_id: str) -> Turn:
         turn = self._by_item.get(item_id)
