@@ -19,6 +19,7 @@ import contextlib
 import itertools
 import random
 import time
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Generator, Iterable
 from dataclasses import dataclass
 from types import TracebackType
@@ -94,6 +95,10 @@ EVENT_BACKLOG = 4096
 #: Metadata key that ties a `response.created` to the request that asked for it.
 REQUEST_KEY = "rt_request"
 SETUP_TIMEOUT_S = 10.0
+CLOSE_GRACE_S = 2.0
+#: Microphone audio that may wait for a stalled network before the oldest is dropped.
+MAX_AUDIO_BACKLOG_S = 2.0
+AUDIO_BYTES_PER_S = 24000 * 2
 
 Vad = Literal["server", "semantic", "none"] | ServerVad | SemanticVad | None
 
@@ -187,6 +192,10 @@ def build_session(
     if instructions is not None:
         session.instructions = instructions
     return session
+
+
+def _nbytes(frame: Any) -> int:
+    return int(frame.nbytes) if isinstance(frame, np.ndarray) else len(frame)
 
 
 class _Opening:
@@ -661,13 +670,61 @@ class VoiceSession:
             samples = np.ascontiguousarray(samples, dtype="<i2").tobytes()
         await self._send(InputAudioBufferAppend.from_pcm16(samples))
 
-    async def stream_audio_pcm16(self, frames: AsyncIterable[Any]) -> None:
+    async def stream_audio_pcm16(
+        self, frames: AsyncIterable[Any], *, max_backlog_s: float = MAX_AUDIO_BACKLOG_S
+    ) -> None:
         """Send frames as they come. Never commits: with VAD the server decides the turns;
-        with manual turns call `commit()`."""
-        async for frame in frames:
-            if self._closed:
-                return
-            await self.send_pcm16(frame)
+        with manual turns call `commit()`.
+
+        The frames are taken at once and sent by a separate task, so a stalled network never
+        holds up the microphone: up to `max_backlog_s` of audio waits, then the oldest is
+        dropped (counted in `dropped_audio_frames`) with a warning event."""
+        backlog: deque[Any] = deque()
+        limit = max_backlog_s * AUDIO_BYTES_PER_S
+        queued = 0
+        warned = False
+        more = asyncio.Event()
+        finished = False
+
+        async def sender() -> None:
+            nonlocal queued, warned
+            while True:
+                while backlog:
+                    frame = backlog.popleft()
+                    queued -= _nbytes(frame)
+                    await self.send_pcm16(frame)
+                warned = False  # caught up: warn again if it falls behind again
+                if finished:
+                    return
+                more.clear()
+                await more.wait()
+
+        task = self._spawn(sender())
+        try:
+            async for frame in frames:
+                if self._closed or task.done():
+                    break  # closed, or the sender failed: its error is raised below
+                backlog.append(frame)
+                queued += _nbytes(frame)
+                while queued > limit and len(backlog) > 1:
+                    queued -= _nbytes(backlog.popleft())
+                    self.dropped_audio_frames += 1
+                    if not warned:
+                        warned = True
+                        self._emit(
+                            Notice(
+                                f"the network is not keeping up: dropping microphone audio "
+                                f"more than {max_backlog_s:g} s old",
+                                "warning",
+                                {"backpressure": "dropping"},
+                            )
+                        )
+                more.set()
+            finished = True
+            more.set()
+            await task
+        finally:
+            task.cancel()
 
     async def commit(self, *, respond: bool = True) -> ResponseHandle | None:
         """End the user's turn (manual turns): commit the input, then ask for a response."""
@@ -732,7 +789,11 @@ class VoiceSession:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._conn.close()
+        try:
+            # A server that stopped reading never answers the close: do not wait for it.
+            await asyncio.wait_for(self._conn.close(), CLOSE_GRACE_S)
+        except TimeoutError:
+            await self._conn.abort()
         self._finish_events()
 
     @property

@@ -68,6 +68,10 @@ _log = logging.getLogger("realtime_cli.transport")
 #: Any server event this version decodes, or an unknown one kept whole.
 ReceivedEvent = ServerEvent | UnknownServerEvent
 
+#: Seconds `close()` waits for the server's close frame before dropping the connection (a
+#: stalled server would otherwise hold a closing client for websockets' default 10 s).
+CLOSE_TIMEOUT = 2.0
+
 #: Seconds an `error` announcing a fatal close waits for that close before it is delivered.
 DEFAULT_FATAL_GRACE = 0.5
 
@@ -142,6 +146,7 @@ class RealtimeConnection:
                 compression=None,
                 max_size=None,
                 open_timeout=options.open_timeout,
+                close_timeout=CLOSE_TIMEOUT,
                 logger=ws_logger,
             )
         except Exception as exc:
