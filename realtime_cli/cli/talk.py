@@ -9,9 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from realtime_cli.cli.connect import open_event_log, resolve
+from realtime_cli.cli.calls import resolve, session_of
 from realtime_cli.cli.options import ConfigFile, Debug, LogAudio, LogFile, Model, Profile
-from realtime_cli.config import realtime_session
 from realtime_cli.errors import UsageError
 
 __all__ = ["talk"]
@@ -56,6 +55,10 @@ def talk(
     ] = None,
     no_barge_in: Annotated[
         bool, typer.Option("--no-barge-in", help="Do not stop the assistant when you speak.")
+    ] = False,
+    no_reconnect: Annotated[
+        bool,
+        typer.Option("--no-reconnect", help="End, rather than reconnect, when the link drops."),
     ] = False,
     input_device: Annotated[
         str | None, typer.Option("--input-device", help="Microphone: index or name part.")
@@ -112,6 +115,8 @@ def talk(
                 "one; use --input-file to send a WAV file as one turn"
             )
         key_fd = sys.stdin.fileno()
+    from realtime_cli.cli.connect import open_event_log
+
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
     try:
         asyncio.run(
@@ -122,6 +127,7 @@ def talk(
                 record=record,
                 plain=plain or not sys.stdout.isatty(),
                 auto_barge_in=not no_barge_in,
+                reconnect=not no_reconnect,
                 max_seconds=max_seconds,
                 event_log=event_log,
                 push_to_talk=push_to_talk,
@@ -141,6 +147,7 @@ async def _talk(
     record: Path | None,
     plain: bool,
     auto_barge_in: bool,
+    reconnect: bool,
     max_seconds: float | None,
     event_log: Any,
     push_to_talk: bool,
@@ -188,11 +195,12 @@ async def _talk(
     files = [p for p in (output_file, record) if p is not None]
     run = TalkRun(
         options=resolved.connect_options(),
-        session=realtime_session(settings),
+        session=session_of(resolved),
         microphone=microphone,
         speaker=speaker,
         plain=plain,
         auto_barge_in=auto_barge_in,
+        reconnect=reconnect,
         headless=input_file is not None,
         max_seconds=max_seconds,
         event_log=event_log,

@@ -29,7 +29,15 @@ from realtime_cli.cli.keys import KeyReader, key_name
 from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
 from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
 from realtime_cli.protocol import RealtimeSession
-from realtime_cli.session import AudioDelta, ResponseDone, ToolCalled, ToolCompleted, VoiceSession
+from realtime_cli.session import (
+    AudioDelta,
+    Notice,
+    ReconnectPolicy,
+    ResponseDone,
+    ToolCalled,
+    ToolCompleted,
+    VoiceSession,
+)
 from realtime_cli.transport import ConnectOptions, EventLog
 from realtime_cli.tui import LiveScreen, PlainTranscript, Status, TalkView
 from realtime_cli.tui.render import push_to_talk_line, render_summary
@@ -62,6 +70,7 @@ class TalkRun:
     speaker: Speaker
     plain: bool
     auto_barge_in: bool = True
+    reconnect: bool = True
     headless: bool = False
     max_seconds: float | None = None
     event_log: EventLog | None = None
@@ -103,6 +112,7 @@ class TalkRun:
                 self.session,
                 speaker=self.speaker,
                 auto_barge_in=self.auto_barge_in,
+                reconnect=ReconnectPolicy(enabled=self.reconnect),
                 event_log=self.event_log,
                 clock=self.clock,
             ) as voice_session:
@@ -257,6 +267,9 @@ class TalkRun:
                     self._first_audio_item = None
                 elif isinstance(event, Interrupted) and session.barge_in_ms:
                     self.view.barge_in_latency(session.barge_in_ms[-1], now)
+                elif isinstance(event, Notice) and "reconnect" in event.details:
+                    started = event.details["reconnect"] == "started"
+                    self.view.set_status(Status.RECONNECTING if started else Status.LISTENING, now)
             self._refresh()
 
     async def _watch(

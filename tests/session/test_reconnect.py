@@ -82,3 +82,50 @@ def test_without_reconnect_a_drop_ends_the_session_with_the_error() -> None:
             assert isinstance(session.failure, TransportError)
 
     arun(main(), timeout=20)
+
+
+def test_drops_in_the_middle_of_an_answer_and_of_the_users_speech() -> None:
+    from realtime_cli.emulator.synth import silence, speak
+    from realtime_cli.session import AudioDelta, SpeechStarted
+
+    async def until(session: VoiceSession, kind: type) -> None:
+        async for event in session.events():
+            if isinstance(event, kind):
+                return
+
+    async def reconnected(session: VoiceSession) -> None:
+        async for event in session.events():
+            if isinstance(event, Notice) and event.details.get("reconnect") == "done":
+                return
+
+    async def main() -> None:
+        async with Emulator(speed=2) as emu:
+            emu.script.queue_reply("A long answer that takes a while to stream out. " * 5)
+            async with VoiceSession.connect(
+                api_key="sk-reconnect", base_url=emu.base_url, vad="server", reconnect=FAST_RETRY
+            ) as session:
+                await session.add_user_text("Tell me a story")
+                await session.create_response()
+                await until(session, AudioDelta)  # the answer is streaming
+                await _drop_all(emu)
+                await reconnected(session)
+                # the user starts speaking, and the link drops mid-utterance
+                speech = speak("Hello there, how are you doing today?").samples
+                await session.send_pcm16(silence(300))
+                await session.send_pcm16(speech[: len(speech) // 2])
+                await until(session, SpeechStarted)
+                await _drop_all(emu)
+                await reconnected(session)
+                assert session.reconnects == 2
+                assert await session.ask("still there") == "You said: still there."
+            connections = sorted({r.connection for r in emu.received if isinstance(r, ClientFrame)})
+            assert len(connections) == 3
+            for connection in connections[1:]:
+                replayed = [
+                    (e.item.role, e.item.content[0].text)
+                    for e in _events_of(emu, connection)
+                    if isinstance(e, ConversationItemCreate) and isinstance(e.item, MessageItem)
+                ]
+                assert replayed[0] == ("user", "Tell me a story")
+
+    arun(main(), timeout=30)
