@@ -36,6 +36,9 @@ class CaptureChain:
         # delivers nothing else. Frozen at the first non-zero sample.
         self.leading_zero_samples = 0
         self._heard_signal = False
+        # Downmix target, reused across blocks (grown for a larger block); the resampler
+        # copies what it needs, so the next block may overwrite it.
+        self._mono = np.zeros(0, dtype=np.float32)
 
     @property
     def latency_s(self) -> float:
@@ -49,7 +52,12 @@ class CaptureChain:
 
     def push(self, block: NDArray[np.floating]) -> list[Int16Array]:
         """Convert one device block ((frames, channels) or mono); return completed frames."""
-        mono = downmix(block)
+        if block.ndim == 1:
+            mono = downmix(block)  # already mono: no copy
+        else:
+            if block.shape[0] > self._mono.size:
+                self._mono = np.empty(block.shape[0], dtype=np.float32)
+            mono = downmix(block, self._mono)
         self.input_samples += mono.size
         if not self._heard_signal:
             nonzero = np.flatnonzero(mono)

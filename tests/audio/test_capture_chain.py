@@ -108,6 +108,24 @@ def test_downmix_averages_channels_without_allocating() -> None:
     np.testing.assert_array_equal(downmix(block[:, :1]), 0.5)
 
 
+def test_downmix_matches_the_channel_mean_for_any_layout() -> None:
+    rng = np.random.default_rng(4)
+    stereo = rng.standard_normal((960, 2)).astype(np.float32)
+    # Stereo goes through one BLAS product with weights 0.5: bit-identical to sum then halve.
+    expected = (stereo[:, 0] + stereo[:, 1]) * np.float32(0.5)
+    np.testing.assert_array_equal(downmix(stereo), expected)
+    np.testing.assert_array_equal(downmix(stereo, np.empty(2000, np.float32)), expected)
+    for block in (
+        rng.standard_normal((441, 3)).astype(np.float32),  # weights 1/3: rounding only
+        rng.standard_normal((441, 6)),  # float64 device data
+        rng.standard_normal((882, 4)).astype(np.float32)[::2],  # strided rows
+        np.asfortranarray(rng.standard_normal((300, 2)).astype(np.float32)),
+    ):
+        out = downmix(block)
+        assert out.dtype == np.float32 and out.shape == (block.shape[0],)
+        np.testing.assert_allclose(out, block.mean(axis=1), rtol=0, atol=1e-6)
+
+
 def test_int16_conversion_clips_instead_of_wrapping() -> None:
     x = np.array([0.0, 0.5, -0.5, 1.0, 1.5, -1.0, -3.0, 0.99999], dtype=np.float32)
     np.testing.assert_array_equal(
