@@ -129,3 +129,32 @@ def test_drops_in_the_middle_of_an_answer_and_of_the_users_speech() -> None:
                 assert replayed[0] == ("user", "Tell me a story")
 
     arun(main(), timeout=30)
+
+
+def test_a_session_near_its_cap_is_rotated_to_a_new_one() -> None:
+    from realtime_cli.emulator import FaultSettings
+
+    async def main() -> None:
+        async with (
+            Emulator(
+                speed=50, faults={"expire"}, fault_settings=FaultSettings(expire_after=1.5)
+            ) as emu,
+            VoiceSession.connect(
+                api_key="sk-expire",
+                base_url=emu.base_url,
+                vad="none",
+                # expires_at is whole seconds away: rotate as soon as it is within 10 s
+                reconnect=ReconnectPolicy(
+                    initial_delay_s=0.01, max_delay_s=0.05, rotate_before_expiry_s=10
+                ),
+            ) as session,
+        ):
+            assert await session.ask("before") == "You said: before."
+            async for event in session.events():
+                if isinstance(event, Notice) and event.details.get("reconnect") == "done":
+                    break
+            assert session.reconnects >= 1
+            assert session.failure is None
+            emu.faults.discard("expire")
+
+    arun(main(), timeout=20)
