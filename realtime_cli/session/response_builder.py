@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from msgspec import UNSET
-
 from realtime_cli.protocol import (
     ContentPart,
     Item,
@@ -17,7 +15,6 @@ from realtime_cli.protocol import (
     MessageItem,
     OutputAudioConfig,
     ResponseAudio,
-    ResponseCreate,
     ResponseCreateParams,
     Tool,
     ToolChoice,
@@ -105,12 +102,6 @@ class ResponseBuilder:
     def build(self) -> ResponseCreateParams:
         """The parameters as built so far."""
         return self._params
-
-    def event(self) -> ResponseCreate:
-        """The `response.create` event."""
-        params = self._params
-        empty = all(getattr(params, f) is UNSET for f in params.__struct_fields__)
-        return ResponseCreate() if empty else ResponseCreate(response=params)
 
     async def send(self, session: _Sender) -> ResponseHandle:
         """Ask the session for this response (it waits its turn behind an active one)."""

@@ -20,9 +20,8 @@ import itertools
 import random
 import time
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Generator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 import numpy as np
@@ -43,6 +42,7 @@ from realtime_cli.core import (
 )
 from realtime_cli.core.pricing import Cost, estimate_cost
 from realtime_cli.errors import RtError
+from realtime_cli.opening import Opening
 from realtime_cli.protocol import (
     AudioFormat,
     AudioTranscription,
@@ -198,30 +198,6 @@ def _nbytes(frame: Any) -> int:
     return int(frame.nbytes) if isinstance(frame, np.ndarray) else len(frame)
 
 
-class _Opening:
-    """`async with VoiceSession.connect(...)` or `session = await VoiceSession.connect(...)`."""
-
-    def __init__(self, opener: Callable[[], Any]) -> None:
-        self._opener = opener
-        self._session: VoiceSession | None = None
-
-    def __await__(self) -> Generator[Any, None, VoiceSession]:
-        return self._opener().__await__()  # type: ignore[no-any-return]
-
-    async def __aenter__(self) -> VoiceSession:
-        self._session = await self._opener()
-        return self._session
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-
 class VoiceSession:
     """A live realtime voice conversation. Create it with `VoiceSession.connect(...)`."""
 
@@ -292,7 +268,7 @@ class VoiceSession:
         speaker: Speaker | None = None,
         event_log: EventLog | None = None,
         reconnect: ReconnectPolicy | None = None,
-    ) -> _Opening:
+    ) -> Opening[VoiceSession]:
         """Open a voice session. `vad` is "server", "semantic", "none" (manual turns) or a
         `ServerVad`/`SemanticVad` with its parameters; `tools` are `@tool` functions."""
         session = build_session(
@@ -331,7 +307,7 @@ class VoiceSession:
         event_log: EventLog | None = None,
         clock: Callable[[], float] = time.monotonic,
         reconnect: ReconnectPolicy | None = None,
-    ) -> _Opening:
+    ) -> Opening[VoiceSession]:
         """Open a voice session from connection options and a complete session object.
 
         `reconnect` (default: on) re-opens a lost connection with backoff, re-applies the
@@ -363,7 +339,7 @@ class VoiceSession:
                 raise
             return voice
 
-        return _Opening(open_session)
+        return Opening(open_session)
 
     async def _setup(self) -> None:
         await self._apply_settings()
@@ -511,9 +487,7 @@ class VoiceSession:
     def _finish_events(self) -> None:
         with contextlib.suppress(asyncio.QueueFull):
             self._events.put_nowait(None)
-        for handle in self._handles.values():
-            if not handle.finished:
-                handle._done.set_exception(self._failure or RtError("the session ended"))
+        self._fail_handles(self._failure or RtError("the session ended"))
 
     def _emit(self, event: VoiceEvent) -> None:
         try:

@@ -31,9 +31,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator
-from types import TracebackType
-from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
@@ -41,6 +38,7 @@ from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 from websockets.protocol import State
 
 from realtime_cli.errors import UsageError
+from realtime_cli.opening import Opening
 from realtime_cli.protocol import (
     BaseClientEvent,
     Error,
@@ -119,7 +117,7 @@ class RealtimeConnection:
         before returning, so a refused key or model raises here; it is still delivered by
         the first `recv`. `remembered` bounds the event_id -> sent event map.
         """
-        return Connect(
+        return Opening(
             lambda: cls._open(options, event_log, wait_for_session, fatal_grace, remembered)
         )
 
@@ -332,29 +330,9 @@ class RealtimeConnection:
         return f"RealtimeConnection({self.url!r}, {state})"
 
 
-class Connect:
-    """What `RealtimeConnection.connect` returns: awaitable, or an async context manager
-    that closes the connection on exit."""
-
-    def __init__(self, opener: Callable[[], Coroutine[Any, Any, RealtimeConnection]]) -> None:
-        self._opener = opener
-        self._conn: RealtimeConnection | None = None
-
-    def __await__(self) -> Generator[Any, None, RealtimeConnection]:
-        return self._opener().__await__()
-
-    async def __aenter__(self) -> RealtimeConnection:
-        self._conn = await self
-        return self._conn
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._conn is not None:
-            await self._conn.close()
+#: What `RealtimeConnection.connect` returns: awaitable, or an async context manager that
+#: closes the connection on exit.
+Connect = Opening[RealtimeConnection]
 
 
 #: Module-level alias: `async with connect(ConnectOptions(...)) as conn`.
