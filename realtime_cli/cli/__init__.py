@@ -13,6 +13,7 @@ from realtime_cli.cli.config import config_app
 from realtime_cli.cli.devices import devices
 from realtime_cli.cli.doctor import doctor
 from realtime_cli.cli.emulator import emulator
+from realtime_cli.cli.replay import replay
 from realtime_cli.cli.talk import talk
 from realtime_cli.cli.text import text
 from realtime_cli.cli.token import token
@@ -41,6 +42,7 @@ app.add_typer(config_app, name="config")
 app.command()(emulator)
 app.command()(devices)
 app.command()(doctor)
+app.command()(replay)
 
 
 @app.command()
