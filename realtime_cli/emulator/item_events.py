@@ -50,7 +50,8 @@ class ItemEvents(MachineCore):
         if isinstance(item, MessageItem) and item.role == "user":
             for part in item.content:
                 if part.type == "input_audio" and isinstance(part.audio, bytes):
-                    self._transcribe(item_id(item), len(part.audio) / self._item_bpm[item_id(item)])
+                    bpm = self._item_bpm[item_id(item)]
+                    self._transcribe(item_id(item), len(part.audio) / bpm, part.audio)
                     break
 
     def _find(self, target: str, code: str) -> Item:
