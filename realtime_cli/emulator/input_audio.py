@@ -7,6 +7,7 @@ import msgspec
 from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.formats import bytes_per_ms, decode_samples
 from realtime_cli.emulator.machine_core import IDLE_TIMER, MachineCore
+from realtime_cli.emulator.service_rules import check_append
 from realtime_cli.emulator.synth import SAMPLE_RATE
 from realtime_cli.emulator.vad import EnergyVad, SpeechStart, SpeechStop
 from realtime_cli.protocol import (
@@ -67,7 +68,7 @@ class InputAudio(MachineCore):
         )
 
     def _on_append(self, event: InputAudioBufferAppend) -> None:
-        self._validate(event)
+        check_append(event)
         data = bytes(event.audio)
         fmt = self._input_format()
         bpm = bytes_per_ms(fmt)

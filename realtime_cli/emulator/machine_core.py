@@ -18,11 +18,9 @@ from realtime_cli.protocol import (
     UNSET,
     AudioFormat,
     BaseServerEvent,
-    ClientEvent,
     Error,
     FunctionCallItem,
     InputAudioConfig,
-    InvalidClientEvent,
     Item,
     MessageItem,
     OutputAudioConfig,
@@ -35,7 +33,6 @@ from realtime_cli.protocol import (
     Session,
     TranscriptionAudioConfig,
     UnsetType,
-    validate_client_event,
 )
 
 __all__ = ["IDLE_TIMER", "ActiveResponse", "MachineCore", "text_tokens"]
@@ -234,14 +231,6 @@ class MachineCore:
     def _turn_detection(self) -> ServerVad | SemanticVad | None:
         vad = self._input_config().turn_detection
         return vad if isinstance(vad, ServerVad | SemanticVad) else None
-
-    def _validate(self, event: ClientEvent) -> None:
-        try:
-            validate_client_event(event)
-        except InvalidClientEvent as exc:
-            raise ClientError(
-                "invalid_value", f"Invalid '{exc.path}': {exc.rule}.", exc.path
-            ) from exc
 
     # --- hooks implemented by the concerns' modules --------------------------------------
 
