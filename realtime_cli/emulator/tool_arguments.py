@@ -80,26 +80,54 @@ def find_numbers(text: str) -> list[float]:
     return found
 
 
+def _word_kind(word: str) -> str | None:
+    if word in _TENS:
+        return "tens"
+    if word in _UNITS:
+        return "unit" if 1 <= _UNITS[word] <= 9 else "teen"
+    return "scale" if word in _SCALES else None
+
+
+#: Which kind of number word may follow which ("twenty five", "a hundred and one"; never
+#: "two three", which is two numbers).
+_FOLLOWS = {
+    "unit": {None, "tens", "scale", "and"},
+    "teen": {None, "scale", "and"},
+    "tens": {None, "scale", "and"},
+    "scale": {"unit", "teen", "tens", "a"},
+}
+
+
 def _number_words(tokens: list[str], start: int) -> tuple[float, int]:
-    total, current, index, seen = 0, 0, start, False
+    total, current, index = 0, 0, start
+    last: str | None = "a" if start > 0 and tokens[start - 1] == "a" else None
+    seen = False
     while index < len(tokens):
-        parts = tokens[index].split("-")
-        if all(p in _UNITS or p in _TENS for p in parts) and parts:
-            current += sum(_UNITS.get(p, 0) + _TENS.get(p, 0) for p in parts)
-            seen = True
-        elif tokens[index] in _SCALES and (seen or tokens[index - 1] == "a"):
-            scale = _SCALES[tokens[index]]
-            current = max(current, 1) * scale
-            if scale >= 1000:
-                total, current = total + current, 0
-            seen = True
-        elif tokens[index] == "and" and seen and index + 1 < len(tokens):
-            nxt = tokens[index + 1].split("-")[0]
-            if nxt not in _UNITS and nxt not in _TENS:
+        token = tokens[index]
+        if token == "and" and last == "scale" and index + 1 < len(tokens):
+            if _word_kind(tokens[index + 1].split("-")[0]) in ("unit", "teen", "tens"):
+                last, index = "and", index + 1
+                continue
+            break
+        parts = token.split("-")
+        kinds = [_word_kind(part) for part in parts]
+        if any(kind is None for kind in kinds):
+            break
+        ok = True
+        for part, kind in zip(parts, kinds, strict=True):
+            assert kind is not None
+            if last not in _FOLLOWS[kind] or (kind == "scale" and not seen and last != "a"):
+                ok = False
                 break
-        elif tokens[index] == "a" and index + 1 < len(tokens) and tokens[index + 1] in _SCALES:
-            pass
-        else:
+            if kind == "scale":
+                scale = _SCALES[part]
+                current = max(current, 1) * scale
+                if scale >= 1000:
+                    total, current = total + current, 0
+            else:
+                current += _UNITS.get(part, 0) + _TENS.get(part, 0)
+            last, seen = kind, True
+        if not ok:
             break
         index += 1
     if not seen:
