@@ -90,7 +90,7 @@ def _word_kind(word: str) -> str | None:
 
 #: Which kind of number word may follow which ("twenty five", "a hundred and one"; never
 #: "two three", which is two numbers).
-_FOLLOWS = {
+_FOLLOWS: dict[str, set[str | None]] = {
     "unit": {None, "tens", "scale", "and"},
     "teen": {None, "scale", "and"},
     "tens": {None, "scale", "and"},
