@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from realtime_cli.emulator.faults import FAULTS, FaultSettings, check_faults
+from realtime_cli.emulator.realism import Realism
 
 __all__ = ["emulator"]
 
@@ -25,6 +26,7 @@ async def _serve(
     speed: float,
     faults: set[str],
     settings: FaultSettings,
+    realism: Realism,
 ) -> None:
     from realtime_cli.emulator.server import Emulator  # numpy and the server: only to serve
 
@@ -35,7 +37,13 @@ async def _serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with Emulator(
-        host, port, api_keys=api_keys, speed=speed, faults=faults, fault_settings=settings
+        host,
+        port,
+        api_keys=api_keys,
+        speed=speed,
+        faults=faults,
+        fault_settings=settings,
+        realism=realism,
     ) as emu:
         typer.echo(f"base_url: {emu.base_url}")
         # The line is the readiness signal for scripts and tests reading a pipe.
@@ -56,8 +64,32 @@ def emulator(
         ),
     ] = None,
     speed: Annotated[
-        float, typer.Option(help="How many times faster than real time responses stream.")
+        float,
+        typer.Option(
+            min=0.01,
+            help="How many times faster than real time responses stream; the latencies "
+            "(measured at 5) scale with it.",
+        ),
     ] = 5.0,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Fixed replies in the same tick, transcripts aligned with audio (what tests "
+            "use) instead of the live service's timing, token deltas, late transcripts and "
+            "answers.",
+        ),
+    ] = False,
+    failure_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="SHARE",
+            help="Share of responses that fail or stop on their own (seeded by --seed).",
+        ),
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the emulator's random choices.")] = 0,
     fault: Annotated[
         list[str] | None, typer.Option("--fault", metavar="NAME", help=_FAULT_HELP)
     ] = None,
@@ -79,5 +111,8 @@ def emulator(
     settings = FaultSettings(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after
     )
+    realism = (
+        Realism.exact() if exact else Realism.measured(speed, failure_rate=failure_rate, seed=seed)
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, api_key or None, speed, faults, settings))
+        asyncio.run(_serve(host, port, api_key or None, speed, faults, settings, realism))

@@ -23,7 +23,18 @@ class Emu:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emu]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "realtime_cli", "emulator", "--port", "0", "--speed", "50"],
+        # --exact: these tests assert the emulator's fixed replies.
+        [
+            sys.executable,
+            "-m",
+            "realtime_cli",
+            "emulator",
+            "--port",
+            "0",
+            "--speed",
+            "50",
+            "--exact",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
