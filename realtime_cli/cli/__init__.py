@@ -69,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rt: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # A safety net: the commands check their files first, but a disk can still fail.
+        if "--debug" in args:
+            traceback.print_exc()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"rt: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     return 0
 
 

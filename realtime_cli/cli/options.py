@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["ConfigFile", "Debug", "JsonOutput", "LogAudio", "LogFile", "Model", "Profile"]
+__all__ = [
+    "ConfigFile",
+    "Debug",
+    "Instructions",
+    "JsonOutput",
+    "LogAudio",
+    "LogFile",
+    "Model",
+    "Profile",
+]
 
 Profile = Annotated[
     str | None,
@@ -44,3 +53,12 @@ LogFile = Annotated[
     ),
 ]
 LogAudio = Annotated[bool, typer.Option("--log-audio", help="Keep audio payloads in --log.")]
+Instructions = Annotated[
+    str | None,
+    typer.Option(
+        "--instructions",
+        "-i",
+        metavar="TEXT|@FILE",
+        help="System instructions, or @FILE to read them.",
+    ),
+]

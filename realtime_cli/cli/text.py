@@ -12,6 +12,7 @@ from realtime_cli.cli.calls import resolve
 from realtime_cli.cli.options import (
     ConfigFile,
     Debug,
+    Instructions,
     JsonOutput,
     LogAudio,
     LogFile,
@@ -28,10 +29,14 @@ DEFAULT_TIMEOUT = 60.0
 
 
 def _read_prompt(prompt: str | None) -> str:
+    from realtime_cli.cli.text_input import argument_text, stdin_text
+
     if prompt is None and sys.stdin.isatty():
         raise UsageError("give a prompt, or '-' to read it from standard input")
     if prompt is None or prompt == "-":
-        prompt = sys.stdin.read()
+        prompt = stdin_text()
+    else:
+        prompt = argument_text(prompt, "the prompt")
     if not prompt.strip():
         raise UsageError("the prompt is empty")
     return prompt
@@ -42,9 +47,7 @@ def text(
         str | None,
         typer.Argument(help="The prompt; '-' (or none, with stdin not a terminal) reads stdin."),
     ] = None,
-    instructions: Annotated[
-        str | None, typer.Option("--instructions", "-i", help="System instructions.")
-    ] = None,
+    instructions: Instructions = None,
     model: Model = None,
     timeout: Annotated[
         float,
@@ -69,8 +72,17 @@ def text(
 
     if debug:
         log_debug_to_stderr()
-    resolved = resolve(profile, config, {"model": model, "instructions": instructions})
+    from realtime_cli.cli.text_input import option_text
+
+    resolved = resolve(
+        profile,
+        config,
+        {"model": model, "instructions": option_text(instructions, "--instructions")},
+    )
     question = _read_prompt(prompt)
+    from realtime_cli.cli.output_paths import check_outputs
+
+    check_outputs({"--log": log})
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
     try:
         asyncio.run(ask(resolved, question, json_output, event_log, timeout))

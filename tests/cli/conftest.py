@@ -23,7 +23,17 @@ class Emu:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emu]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "realtime_cli", "emulator", "--port", "0", "--speed", "50"],
+        [
+            sys.executable,
+            "-m",
+            "realtime_cli",
+            "emulator",
+            "--port",
+            "0",
+            "--speed",
+            "50",
+            "--check-keys",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
