@@ -16,7 +16,11 @@ __all__ = [
     "LogFile",
     "Model",
     "Profile",
+    "RestTimeout",
 ]
+
+#: Seconds a REST command (`rt token`, `rt call ...`) may take, retries included.
+DEFAULT_REST_TIMEOUT = 30.0
 
 Profile = Annotated[
     str | None,
@@ -60,5 +64,14 @@ Instructions = Annotated[
         "-i",
         metavar="TEXT|@FILE",
         help="System instructions, or @FILE to read them.",
+    ),
+]
+RestTimeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Give up when the server has not answered within this long, retries included.",
     ),
 ]

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from realtime_cli.errors import UsageError
 
-__all__ = ["check_distinct", "check_outputs", "check_writable", "remove_if_unused"]
+__all__ = [
+    "check_distinct",
+    "check_outputs",
+    "check_writable",
+    "remove_if_unused",
+    "stopped_writing",
+]
 
 
 def check_writable(flag: str, path: Path) -> None:
@@ -63,3 +69,11 @@ def remove_if_unused(path: Path, size_when_empty: int) -> None:
     with contextlib.suppress(OSError):
         if path.stat().st_size <= size_when_empty:
             path.unlink()
+
+
+def stopped_writing(path: object, error: OSError) -> str:
+    """The one line for an output file that stopped growing (a full disk, say)."""
+    return (
+        f"stopped writing {path}: {error.strerror or error} (what was written before is "
+        "intact and the file is valid)"
+    )

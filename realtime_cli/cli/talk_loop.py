@@ -27,7 +27,7 @@ import numpy as np
 
 from realtime_cli.audio import Microphone, Speaker
 from realtime_cli.cli.keys import KeyReader, key_name
-from realtime_cli.cli.output_paths import remove_if_unused
+from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
 from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
 from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
 from realtime_cli.errors import RtError
@@ -162,13 +162,11 @@ class TalkRun:
 
     def _write_error(self) -> str | None:
         """The first output file that stopped growing (a full disk), as one line."""
-        for sink in self.sinks:
+        sinks = [*self.sinks, self.event_log]
+        for sink in sinks:
             error = getattr(sink, "write_error", None)
             if error is not None:
-                return (
-                    f"stopped writing {sink.path}: {error.strerror or error} (the file is valid "
-                    "and holds what was written before)"
-                )
+                return stopped_writing(getattr(sink, "path", None) or "the log", error)
         return None
 
     def _open_keys(self) -> None:

@@ -19,7 +19,7 @@ from realtime_cli.cli.options import (
     Model,
     Profile,
 )
-from realtime_cli.errors import UsageError
+from realtime_cli.errors import RtError, UsageError
 
 __all__ = ["text"]
 
@@ -80,16 +80,17 @@ def text(
         {"model": model, "instructions": option_text(instructions, "--instructions")},
     )
     question = _read_prompt(prompt)
-    from realtime_cli.cli.output_paths import check_outputs
+    from realtime_cli.cli.output_paths import check_outputs, stopped_writing
 
     check_outputs({"--log": log})
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
     try:
         asyncio.run(ask(resolved, question, json_output, event_log, timeout))
     except KeyboardInterrupt:
-        typer.echo("", err=True)
-        typer.echo("rt: interrupted", err=True)
-        raise typer.Exit(130) from None
+        typer.echo("", err=True)  # end the answer's line; main() says "interrupted"
+        raise
     finally:
         if event_log is not None:
             event_log.close()
+    if event_log is not None and event_log.write_error is not None:
+        raise RtError(stopped_writing(log, event_log.write_error))

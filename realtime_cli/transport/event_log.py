@@ -80,9 +80,9 @@ class EventLog:
         self._owns_stream = owns_stream
         self.lines_written = 0
         #: Why writing stopped (a full disk, say), or None; the lines before it are intact.
-        self.error: OSError | None = None
+        self.write_error: OSError | None = None
         self._good_bytes: int | None = None
-        self._path: Path | None = None
+        self.path: Path | None = None
 
     @classmethod
     def open(
@@ -97,7 +97,7 @@ class EventLog:
         stream = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - owned by the log
         log = cls(stream, log_audio=log_audio, secrets=secrets, clock=clock, owns_stream=True)
         log._good_bytes = os.fstat(stream.fileno()).st_size
-        log._path = Path(path)
+        log.path = Path(path)
         return log
 
     def __repr__(self) -> str:
@@ -125,7 +125,7 @@ class EventLog:
         self._write(_ENCODER.encode(entry).decode("utf-8"))
 
     def _write(self, line: str) -> None:
-        if self.error is not None:
+        if self.write_error is not None:
             return
         for secret in self._secrets:
             line = scrub(line, secret)
@@ -141,8 +141,8 @@ class EventLog:
 
     def _stop_writing(self, exc: OSError) -> None:
         # A full disk must not end the conversation; close() cuts the file back to whole lines.
-        if self.error is None:
-            self.error = exc
+        if self.write_error is None:
+            self.write_error = exc
 
     def close(self) -> None:
         """Flush, and close the file if the log opened it."""
@@ -155,9 +155,9 @@ class EventLog:
         if self._owns_stream:
             with contextlib.suppress(OSError):
                 self._stream.close()
-        if self.error is not None and self._path is not None and self._good_bytes is not None:
+        if self.write_error is not None and self.path is not None and self._good_bytes is not None:
             with contextlib.suppress(OSError):
-                os.truncate(self._path, self._good_bytes)
+                os.truncate(self.path, self._good_bytes)
 
     def __enter__(self) -> EventLog:
         return self
