@@ -117,12 +117,16 @@ def talk(
             )
         key_fd = sys.stdin.fileno()
     from realtime_cli.cli.connect import open_event_log
+    from realtime_cli.cli.stderr_capture import StderrCapture
 
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
+    noise = StderrCapture()
     try:
+        noise.start()
         asyncio.run(
             _talk(
                 resolved,
+                noise,
                 input_file=input_file,
                 output_file=output_file,
                 record=record,
@@ -136,12 +140,17 @@ def talk(
             )
         )
     finally:
+        noise.stop()
         if event_log is not None:
             event_log.close()
+        if debug:
+            for line in noise.lines:
+                typer.echo(f"rt: debug: sound library: {line}", err=True)
 
 
 async def _talk(
     resolved: Any,
+    noise: Any,
     *,
     input_file: Path | None,
     output_file: Path | None,
@@ -206,6 +215,7 @@ async def _talk(
         max_seconds=max_seconds,
         event_log=event_log,
         files=files,
+        library_noise=noise,
         sinks=[sink for sink in (recorder, speaker if output_file else None) if sink is not None],
         close_callbacks=[recorder.close] if recorder is not None else [],
         push_to_talk=push_to_talk,

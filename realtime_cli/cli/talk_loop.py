@@ -28,6 +28,7 @@ import numpy as np
 from realtime_cli.audio import Microphone, Speaker
 from realtime_cli.cli.keys import KeyReader, key_name
 from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
+from realtime_cli.cli.stderr_capture import StderrCapture
 from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
 from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
 from realtime_cli.errors import RtError
@@ -82,6 +83,8 @@ class TalkRun:
     files: list[Path] = field(default_factory=list)
     #: What writes `files` (a WavSpeaker, a StereoRecorder): its `write_error` ends the run.
     sinks: list[Any] = field(default_factory=list)
+    #: What the sound libraries printed to fd 2 meanwhile (counted in the summary).
+    library_noise: StderrCapture | None = None
     clock: Callable[[], float] = time.monotonic
     close_callbacks: list[Callable[[], Any]] = field(default_factory=list)
     push_to_talk: bool = False
@@ -389,7 +392,8 @@ class TalkRun:
             if self._screen is not None:
                 self._screen.stop()
             return
-        summary = summarize(self.view, [str(f) for f in self.files])
+        noise = self.library_noise.count if self.library_noise is not None else 0
+        summary = summarize(self.view, [str(f) for f in self.files], noise)
         if self._plain is not None:
             self._plain.flush()
             for line in summary_lines(summary):

@@ -301,4 +301,3 @@ def test_digitally_silent_microphone_is_a_warning_not_an_exit(
         "permission?); still listening - `rt doctor` checks it"
     ]
     assert "duration: 0:0" in run.err
-
