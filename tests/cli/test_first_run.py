@@ -301,3 +301,9 @@ def test_digitally_silent_microphone_is_a_warning_not_an_exit(
         "permission?); still listening - `rt doctor` checks it"
     ]
     assert "duration: 0:0" in run.err
+
+
+def test_unknown_voice_is_refused_before_connecting(tmp_path: Path) -> None:
+    run = rt("talk", "--voice", "alloyy", "--input-file", str(DEMO), base_url=CLOSED, home=tmp_path)
+    assert run.code == 2
+    assert _one_line(run).startswith('rt: error: command line: voice: expected one of "alloy"')
