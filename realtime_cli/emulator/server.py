@@ -1,7 +1,7 @@
 """The emulator's listening socket: one asyncio server on loopback for REST and websocket.
 
-Design: `asyncio.start_server` accepts each TCP connection and reads the HTTP request head
-(up to the blank line) itself. A `GET` with `Upgrade: websocket` is handed, head and stream
+Design: `asyncio.start_server` accepts each TCP connection and h11 parses its requests
+(`http_connection`). A `GET` with `Upgrade: websocket` is handed, head and stream
 together, to `WebSocket`, a thin adapter around websockets' sans-I/O `ServerProtocol`,
 which validates the upgrade and does all framing. Anything else is REST: the body is read
 (Content-Length or chunked), answered by the sans-I/O `RestApi`, and the connection kept
@@ -40,13 +40,8 @@ from realtime_cli.emulator.faults import (
     check_faults,
 )
 from realtime_cli.emulator.handshake import Refusal, admit
-from realtime_cli.emulator.http import (
-    HttpError,
-    HttpRequest,
-    HttpResponse,
-    parse_head,
-    read_body,
-)
+from realtime_cli.emulator.http import HttpError, HttpResponse
+from realtime_cli.emulator.http_connection import HttpConnection, Upgrade
 from realtime_cli.emulator.ids import IdFactory
 from realtime_cli.emulator.records import (
     ClientFrame,
@@ -311,59 +306,40 @@ class Emulator:
     async def _serve_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        http = HttpConnection(reader, writer, max_head=MAX_HEAD)
         while True:
             try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except asyncio.IncompleteReadError:
-                return
-            try:
-                request = parse_head(head)
+                request = await http.next_request()
             except HttpError as exc:
-                await self._reply_error(writer, exc)
+                error = RestError(message=exc.message, type="invalid_request_error")
+                await http.respond(self.rest.error_response(exc.status, error), close=True)
                 return
-            upgrade = request.headers.get("upgrade", "").lower() == "websocket"
-            if request.method == "GET" and upgrade:
-                await self._serve_websocket(head, request, reader, writer)
+            if request is None:
                 return
-            try:
-                body = await read_body(reader, request.headers)
-            except HttpError as exc:
-                await self._reply_error(writer, exc)
+            if isinstance(request, Upgrade):
+                await self._serve_websocket(request, reader, writer)
                 return
             arrived = time.monotonic()
-            full = HttpRequest(
-                request.method, request.target, request.version, request.headers, body
-            )
-            response = self._rest_fault() or self.rest.handle(full, time.time())
+            response = self._rest_fault() or self.rest.handle(request, time.time())
             self.received.append(
                 RestRequest(
                     method=request.method,
                     path=request.path,
                     query=request.query,
                     headers=dict(request.headers),
-                    body=body,
+                    body=request.body,
                     at=arrived,
                     status=response.status,
                 )
             )
-            writer.write(response.encode(keep_alive=request.keep_alive))
-            await writer.drain()
-            if not request.keep_alive:
+            await http.respond(response)
+            if not http.keep_alive:
                 return
 
-    async def _reply_error(self, writer: asyncio.StreamWriter, exc: HttpError) -> None:
-        error = RestError(message=exc.message, type="invalid_request_error")
-        response = self.rest.error_response(exc.status, error)
-        writer.write(response.encode(keep_alive=False))
-        await writer.drain()
-
     async def _serve_websocket(
-        self,
-        head: bytes,
-        request: HttpRequest,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
+        self, upgrade: Upgrade, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        request = upgrade.request
         socket = WebSocket(reader, writer, ping_interval=self.ping_interval)
 
         def check(upgrade: Request) -> Response | None:
@@ -371,7 +347,7 @@ class Emulator:
                 return socket.reject(404, "Not Found\n")
             return None
 
-        if await socket.handshake(head, check) is None:
+        if await socket.handshake(upgrade.head + upgrade.trailing, check) is None:
             return
         self._sockets.add(socket)
         log = ConnectionLog(
