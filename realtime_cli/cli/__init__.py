@@ -19,6 +19,9 @@ from realtime_cli.cli.text import text
 from realtime_cli.cli.token import token
 from realtime_cli.errors import RtError
 
+#: The exit code of a command ended by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
 app = typer.Typer(
     name="rt",
     help="Talk to the OpenAI Realtime API (GA) from a terminal.",
@@ -62,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         app(args=args, prog_name="rt")
     except SystemExit as exc:
         code = exc.code
+        if code == INTERRUPTED:
+            # typer turns Ctrl-C (KeyboardInterrupt) into a silent exit 130.
+            print("rt: interrupted", file=sys.stderr)
         return code if isinstance(code, int) else (0 if code is None else 1)
     except RtError as exc:
         if "--debug" in args:
@@ -70,7 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("rt: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except OSError as exc:
+        # A safety net: the commands check their files first, but a disk can still fail.
+        if "--debug" in args:
+            traceback.print_exc()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"rt: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     return 0
 
 
