@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from realtime_cli.audio.playback import SoundDeviceSpeaker
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.synth import SAMPLE_RATE, speak
 from realtime_cli.protocol import ConversationItemTruncate, InputAudioBufferSpeechStarted, ServerVad
-from realtime_cli.session import VoiceSession
+from realtime_cli.session import ToolSpec, VoiceSession
 from tests.audio.monitor_tap import MonitorTap
 
 #: Long words: few gaps between words, so few trials land in silence.
@@ -101,8 +102,11 @@ async def barge_in_on_device(
     *,
     device: str = "vspeaker",
     latency: str | float = "low",
+    tools: Sequence[ToolSpec] = (),
+    prelude: Callable[[VoiceSession], Awaitable[None]] | None = None,
 ) -> DeviceBargeIn:
-    """Play the reply for about `play_s`, barge in, measure at the monitor."""
+    """Play the reply for about `play_s`, barge in, measure at the monitor. `prelude` runs
+    first on the open session (e.g. to start a slow tool)."""
     reference = speak(REPLY).samples.astype(np.float32) / 32768
     tap = MonitorTap(tap_env, f"{device}.monitor")
     speaker = SoundDeviceSpeaker(device, latency=latency)
@@ -110,11 +114,13 @@ async def barge_in_on_device(
     emu.queue_reply(REPLY)
     try:
         opening = TimedVoiceSession.connect(
-            api_key="sk-device", base_url=emu.base_url, vad=vad, speaker=speaker
+            api_key="sk-device", base_url=emu.base_url, vad=vad, speaker=speaker, tools=tools
         )
         async with speaker, opening as session:
             assert isinstance(session, TimedVoiceSession)
             connection = emu.connections[-1].index
+            if prelude is not None:
+                await prelude(session)
             await session.say("Talk for a while.")
             async with asyncio.timeout(10):
                 while not speaker.buffer.primed:

@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 import random
 import statistics
+import threading
+import time
 
 import pytest
 
 from realtime_cli.emulator import Emulator
+from realtime_cli.session import VoiceSession, tool
 from tests.audio.device_barge_in import DeviceBargeIn, barge_in_on_device
 from tests.audio.virtual_audio import VirtualAudio
 
@@ -40,3 +43,36 @@ def test_barge_in_is_silent_at_the_monitor_and_truncates_what_reached_it(
         assert r.output_latency_ms > 0
         # The figure the TUI shows is the audible stop, not the time to call flush().
         assert 0 <= r.reported_stop_ms <= TARGET_MS, r
+
+
+def test_barge_in_stays_prompt_while_a_slow_sync_tool_runs(
+    virtual_audio: VirtualAudio,
+) -> None:
+    started = threading.Event()
+    finished = threading.Event()
+
+    @tool(cancel_on_interrupt=False)
+    def lookup() -> str:
+        """A slow lookup (a plain def that blocks)."""
+        started.set()
+        time.sleep(3.0)
+        finished.set()
+        return "found"
+
+    async def start_the_tool(session: VoiceSession) -> None:
+        await session.say("Please lookup the answer.")  # the emulator calls `lookup`
+        async with asyncio.timeout(5):
+            while not started.is_set():
+                await asyncio.sleep(0.01)
+
+    async def trial() -> DeviceBargeIn:
+        async with Emulator(speed=5.0) as emu:
+            return await barge_in_on_device(
+                emu, virtual_audio.env, 0.5, tools=[lookup], prelude=start_the_tool
+            )
+
+    result = asyncio.run(trial())
+    assert not finished.is_set()  # the tool was still running through the barge-in
+    assert result.underruns == 0, result
+    assert result.audible_stop_ms is not None and result.audible_stop_ms <= TARGET_MS, result
+    assert abs(result.truncate_error_ms) <= TARGET_MS, result
