@@ -358,7 +358,7 @@ def test_file_under_home_is_shown_with_a_tilde(tmp_path: Path) -> None:
             'base_url: expected a URL starting with http(s)://, got "ftp://host"',
         ),
         ("tools = [{ description = 'x' }]", "tools[0].name: missing (this key is required)"),
-        ("tools = 3", "tools: expected an array of tables, got 3"),
+        ("tools = 3", "tools: expected an array of tables or a table, got 3"),
     ],
 )
 def test_wrong_value_names_key_path_expected_and_got(

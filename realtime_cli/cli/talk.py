@@ -78,6 +78,13 @@ def talk(
     max_seconds: Annotated[
         float | None, typer.Option("--max-seconds", min=0.1, help="End after this long.")
     ] = None,
+    approve: Annotated[
+        str,
+        typer.Option(
+            "--approve",
+            help="Tool confirmations and MCP approvals: ask (y/n on screen), always or never.",
+        ),
+    ] = "ask",
     log: LogFile = None,
     log_audio: LogAudio = False,
     profile: Profile = None,
@@ -89,6 +96,8 @@ def talk(
 
     if vad is not None and vad not in _VAD:
         raise UsageError(f"--vad must be server, semantic or none, got {vad!r}")
+    if approve not in ("ask", "always", "never"):
+        raise UsageError(f"--approve must be ask, always or never, got {approve!r}")
     resolved = resolve(
         profile,
         config,
@@ -118,7 +127,11 @@ def talk(
         key_fd = sys.stdin.fileno()
     from realtime_cli.cli.connect import open_event_log
     from realtime_cli.cli.stderr_capture import StderrCapture
+    from realtime_cli.cli.talk_tools import talk_tools
 
+    tools, questions = talk_tools(resolved.settings, approve)  # type: ignore[arg-type]
+    if key_fd is None and questions.can_ask:
+        key_fd = sys.stdin.fileno()
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
     noise = StderrCapture()
     try:
@@ -137,6 +150,8 @@ def talk(
                 event_log=event_log,
                 push_to_talk=push_to_talk,
                 key_fd=key_fd,
+                tools=tools,
+                questions=questions,
             )
         )
     finally:
@@ -162,6 +177,8 @@ async def _talk(
     event_log: Any,
     push_to_talk: bool,
     key_fd: int | None,
+    tools: list[Any],
+    questions: Any,
 ) -> None:
     # Imported here: numpy, sounddevice and rich cost ~150 ms, which `rt --help` need not pay.
     from realtime_cli.audio import (
@@ -220,5 +237,7 @@ async def _talk(
         close_callbacks=[recorder.close] if recorder is not None else [],
         push_to_talk=push_to_talk,
         key_fd=key_fd,
+        tools=tools,
+        questions=questions,
     )
     await run.run()

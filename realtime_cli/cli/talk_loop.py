@@ -28,6 +28,7 @@ import numpy as np
 from realtime_cli.audio import Microphone, Speaker
 from realtime_cli.cli.keys import KeyReader, key_name
 from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
+from realtime_cli.cli.questions import Questions
 from realtime_cli.cli.stderr_capture import StderrCapture
 from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
 from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
@@ -40,6 +41,7 @@ from realtime_cli.session import (
     ResponseDone,
     ToolCalled,
     ToolCompleted,
+    ToolSpec,
     VoiceSession,
 )
 from realtime_cli.transport import ConnectOptions, EventLog
@@ -90,6 +92,10 @@ class TalkRun:
     push_to_talk: bool = False
     key_fd: int | None = None
     talk_key: str = " "
+    #: Command tools from the user's config (any other `ToolSpec` works too).
+    tools: list[ToolSpec] = field(default_factory=list)
+    #: Where tool confirmations and MCP approvals are asked; keys come from `key_fd`.
+    questions: Questions | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def stop(self) -> None:
@@ -111,6 +117,9 @@ class TalkRun:
         self._screen = None if self.plain else LiveScreen()
         self._turns: PushToTalk[Any] | None = PushToTalk() if self.push_to_talk else None
         self._keys: KeyReader | None = None
+        self._ptt_keys = False
+        if self.questions is not None:
+            self.questions.attach(self._show_question, self._tell_answer)
         stop = self._stop
         self._install_signals(stop)
         self._connected = False
@@ -146,6 +155,7 @@ class TalkRun:
                 self.options,
                 self.session,
                 speaker=self.speaker,
+                tools=self.tools,
                 auto_barge_in=self.auto_barge_in,
                 reconnect=ReconnectPolicy(enabled=self.reconnect),
                 event_log=self.event_log,
@@ -173,11 +183,13 @@ class TalkRun:
         return None
 
     def _open_keys(self) -> None:
-        if self._turns is None:
+        asks = self.questions is not None and self.questions.can_ask
+        if self._turns is None and not asks:
             return
-        live_keys = not self.headless and self.key_fd is not None
-        self.view.set_push_to_talk(key_name(self.talk_key) if live_keys else None)
-        if live_keys and self.key_fd is not None:
+        self._ptt_keys = self._turns is not None and not self.headless and self.key_fd is not None
+        if self._turns is not None:
+            self.view.set_push_to_talk(key_name(self.talk_key) if self._ptt_keys else None)
+        if (self._ptt_keys or asks) and self.key_fd is not None:
             self._keys = KeyReader(self.key_fd, self._on_key)
             self._keys.open()
             line = push_to_talk_line(self.view)
@@ -185,8 +197,23 @@ class TalkRun:
                 print(line.plain, file=sys.stderr, flush=True)
         self._refresh()
 
+    def _show_question(self, text: str | None) -> None:
+        self.view.question = text
+        if text is not None and self._plain is not None:
+            print(f"rt: ? {text} [y/n]", file=sys.stderr, flush=True)
+        self._refresh()
+
+    def _tell_answer(self, text: str) -> None:
+        if self._plain is not None:
+            print(f"rt: {text}", file=sys.stderr, flush=True)
+        else:
+            self.view.notice(text, self.clock())
+        self._refresh()
+
     def _on_key(self, key: str) -> None:
-        if self._turns is None or key != self.talk_key:
+        if self.questions is not None and self.questions.key(key):
+            return
+        if self._turns is None or not self._ptt_keys or key != self.talk_key:
             return
         self._turns.press(self.clock())
         self._show_turn_changes()
@@ -201,7 +228,7 @@ class TalkRun:
                 self.view.talk_started(now)
             else:
                 self.view.talk_ended(now, committed=change is TurnChange.COMMITTED)
-            if self._plain is not None and self._keys is not None:
+            if self._plain is not None and self._ptt_keys:
                 # No header in plain mode: the state goes where the summary goes.
                 print(_PLAIN_CHANGES[change], file=sys.stderr, flush=True)
         if changes:
@@ -256,7 +283,7 @@ class TalkRun:
             input_done.set()
 
     async def _pump_turns(self, session: VoiceSession, turns: PushToTalk[Any]) -> None:
-        if self._keys is None:
+        if not self._ptt_keys:
             turns.start(self.clock())  # no key: the whole input is the turn
         async for frame in self._frames():
             await self._send(session, turns.feed(frame, self.clock()))

@@ -194,6 +194,7 @@ def load_config(
         source = str(resource)
         raw = _parse_toml(resource.read_bytes(), source)
         _validate(raw, source)
+        _refuse_programs(raw, source)
         layers.append(raw)
         sources.append(f"shipped profile {source}")
     if user is not None and name in user.profiles:
@@ -349,12 +350,21 @@ def _validate(
     except msgspec.ValidationError as exc:
         raise validation_error(source, exc, raw, Settings, prefix, label=label) from exc
     seen: set[str] = set()
-    for index, tool in enumerate(settings.tools):
+    for index, tool in enumerate(settings.function_tools):
         if tool.name in seen:
             where = format_key_path((*prefix, "tools", index, "name"))
             raise ConfigError(f"{source}: {where}: duplicate tool name {tool.name!r}")
         seen.add(tool.name)
     return settings
+
+
+def _refuse_programs(raw: Mapping[str, Any], source: str) -> None:
+    """Command tools and MCP servers run things with the user's rights: only the user's own
+    config file may define them, never a shipped profile."""
+    if isinstance(raw.get("tools"), Mapping) or raw.get("mcp"):
+        raise ConfigError(
+            f"{source}: command tools and MCP servers may only come from your own config file"
+        )
 
 
 def _nest(overrides: Mapping[str, object]) -> dict[str, Any]:

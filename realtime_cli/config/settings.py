@@ -14,8 +14,12 @@ from msgspec import Meta
 
 __all__ = [
     "AudioSettings",
+    "CommandTool",
+    "EnvValue",
     "FunctionTool",
+    "McpServer",
     "Settings",
+    "ToolParameter",
     "TranscriptionSettings",
     "VadSettings",
 ]
@@ -110,6 +114,50 @@ class FunctionTool(_Table, frozen=True):
     parameters: dict[str, Any] | None = None
 
 
+class ToolParameter(_Table, frozen=True):
+    """One argument of a command tool: becomes a property of the tool's JSON Schema."""
+
+    type: Literal["string", "integer", "number", "boolean"] = "string"
+    description: str | None = None
+    enum: tuple[str | int | float, ...] | None = None
+    required: bool = True
+
+
+class CommandTool(_Table, frozen=True):
+    """A program the model may run (`[profiles.NAME.tools.LABEL]`), only from the user's own
+    config file. `{name}` in an argv element is replaced by that argument's value; the
+    arguments also arrive as JSON on stdin and in `$RT_TOOL_ARGUMENTS`. No shell is involved.
+    """
+
+    command: Annotated[tuple[str, ...], Meta(min_length=1)]
+    description: str | None = None
+    parameters: dict[_ToolName, ToolParameter] = msgspec.field(default_factory=dict)
+    timeout: Annotated[float, Meta(gt=0, le=3600)] = 30.0
+    confirm: bool = False
+
+
+class EnvValue(_Table, frozen=True):
+    """A value read from an environment variable (`{ env = "NAME" }`), so a secret is never
+    written in the file."""
+
+    env: _EnvName
+
+
+class McpServer(_Table, frozen=True):
+    """A hosted MCP server the service calls (`[profiles.NAME.mcp.LABEL]`).
+
+    `require_approval` is "always", "never", or a table of tool name -> "always"/"never"
+    (tools not named there need approval). Header values come from environment variables.
+    """
+
+    server_url: _HttpUrl | None = None
+    connector_id: str | None = None
+    description: str | None = None
+    headers: dict[str, EnvValue] = msgspec.field(default_factory=dict)
+    allowed_tools: tuple[str, ...] | None = None
+    require_approval: Literal["always", "never"] | dict[str, Literal["always", "never"]] = "always"
+
+
 class Settings(_Table, frozen=True):
     """The resolved settings of one rt profile.
 
@@ -135,7 +183,19 @@ class Settings(_Table, frozen=True):
     vad: VadSettings = msgspec.field(default_factory=VadSettings)
     transcription: TranscriptionSettings = msgspec.field(default_factory=TranscriptionSettings)
     audio: AudioSettings = msgspec.field(default_factory=AudioSettings)
-    tools: tuple[FunctionTool, ...] = ()
+    #: Function declarations (`[[tools]]`), or command tools (`[tools.LABEL]`).
+    tools: tuple[FunctionTool, ...] | dict[_ToolName, CommandTool] = ()
+    mcp: dict[_ToolName, McpServer] = msgspec.field(default_factory=dict)
+
+    @property
+    def function_tools(self) -> tuple[FunctionTool, ...]:
+        """The `[[tools]]` function declarations (none when `tools` holds command tools)."""
+        return self.tools if isinstance(self.tools, tuple) else ()
+
+    @property
+    def command_tools(self) -> dict[str, CommandTool]:
+        """The `[tools.LABEL]` command tools, by name."""
+        return self.tools if isinstance(self.tools, dict) else {}
 
     def __repr__(self) -> str:
         # The generated repr would print the key into logs and tracebacks.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
+from realtime_cli.config.mcp_servers import mcp_tools
 from realtime_cli.config.settings import FunctionTool, Settings, VadSettings
 from realtime_cli.protocol import RealtimeSession
 
@@ -17,13 +20,14 @@ PCM_FORMAT: dict[str, Any] = {"type": "audio/pcm", "rate": 24000}
 _LOGPROBS = "item.input_audio_transcription.logprobs"
 
 
-def session_config(settings: Settings) -> dict[str, Any]:
+def session_config(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The `session` object of a GA `session.update` (also the client-secret and
     `calls.accept` body) for `settings`, as plain JSON-ready data.
 
     Unset settings are left out rather than sent as null, with one exception:
     `turn_detection` is null for `vad.type = "none"`, which is how the API spells manual
-    turns. Local-only settings (`audio`, URLs, the key) are not part of it.
+    turns. Local-only settings (`audio`, URLs, the key, command tools) are not part of it.
+    MCP header values are read from `env` (default `os.environ`).
     """
     audio_input: dict[str, Any] = {
         "format": dict(PCM_FORMAT),
@@ -57,8 +61,10 @@ def session_config(settings: Settings) -> dict[str, Any]:
     if transcription.model and transcription.logprobs:
         session["include"] = [_LOGPROBS]
     session["max_output_tokens"] = settings.max_output_tokens
-    if settings.tools:
-        session["tools"] = [_tool(tool) for tool in settings.tools]
+    tools = [_tool(tool) for tool in settings.function_tools]
+    tools += mcp_tools(settings.mcp, os.environ if env is None else env)
+    if tools:
+        session["tools"] = tools
     if settings.tool_choice is not None:
         session["tool_choice"] = settings.tool_choice
     if settings.truncation is not None:
@@ -97,6 +103,6 @@ def _tool(tool: FunctionTool) -> dict[str, Any]:
     return out
 
 
-def realtime_session(settings: Settings) -> RealtimeSession:
+def realtime_session(settings: Settings, env: Mapping[str, str] | None = None) -> RealtimeSession:
     """`session_config(settings)` as the protocol's typed `RealtimeSession`."""
-    return msgspec.convert(session_config(settings), RealtimeSession)
+    return msgspec.convert(session_config(settings, env), RealtimeSession)

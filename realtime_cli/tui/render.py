@@ -154,6 +154,12 @@ def render_header(view: TalkView) -> RenderableType:
     talk = push_to_talk_line(view)
     if talk is not None:
         rows.append(talk)
+    if view.question is not None:
+        rows.append(
+            Text.assemble(
+                (" ? ", "bold reverse"), " ", printable(view.question), ("  [y/n]", "bold")
+            )
+        )
     return Group(*rows, Rule(style="dim"))
 
 

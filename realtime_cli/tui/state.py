@@ -148,6 +148,8 @@ class TalkView:
     push_to_talk: PushToTalkState | None = None
     #: The key that starts and sends a turn, as shown (None: the turn is the input file).
     talk_key: str | None = None
+    #: A yes/no question waiting for the user (a tool to confirm, an MCP approval).
+    question: str | None = None
     _by_item: dict[str, Turn] = field(default_factory=dict, init=False, repr=False)
     _settled: deque[Turn] = field(default_factory=deque, init=False, repr=False)
     _pending_latency: float | None = field(default=None, init=False, repr=False)
