@@ -6,7 +6,9 @@ an error output the model reads."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 import wave
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,23 @@ print("Sunny and 21 degrees in " + sys.argv[-1])
 """
 
 
+#: A tool that starts a child of its own and never ends: both must be killed on timeout.
+NAP = (
+    "import os, subprocess, time\n"
+    "child = subprocess.Popen(['sleep', '60'])\n"
+    "open(os.environ['NAP_PIDS'], 'w').write(f'{os.getpid()} {child.pid}')\n"
+    "child.wait()\n"
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
 def _config(home: Path, program: Path, extra: str = "") -> None:
     (home / "rt").mkdir(parents=True, exist_ok=True)
     py = json.dumps(sys.executable)
@@ -53,7 +72,7 @@ timeout = 10
 
 [profiles.default.tools.nap]
 description = "Take a nap for a while"
-command = ["sleep", "30"]
+command = [{py}, "-c", {json.dumps(NAP)}]
 timeout = 1
 {extra}
 """
@@ -139,7 +158,7 @@ def test_shell_metacharacters_stay_one_literal_argument(
 ) -> None:
     nasty = "Oslo; touch PWNED && echo $(id) `id` | cat > x * ' \" \n"
     scripted_emulator.call(lambda e: e.set_tool_arguments("weather", {"city": nasty}))
-    run, events = _talk(scripted_emulator, tmp_path, "What is the weather in Oslo?")
+    run, _ = _talk(scripted_emulator, tmp_path, "What is the weather in Oslo?")
     assert run.code == 0, run.err
     [call] = _calls(tmp_path)
     assert call["argv"] == [f"--city={nasty}", nasty]
@@ -192,7 +211,17 @@ def test_a_timeout_kills_the_program_and_tells_the_model(
     scripted_emulator: EmulatorThread,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    run, events = _talk(scripted_emulator, tmp_path, "Please take a nap for a while.")
+    pids = tmp_path / "nap.pids"
+    run, events = _talk(
+        scripted_emulator, tmp_path, "Please take a nap for a while.", env={"NAP_PIDS": str(pids)}
+    )
     assert run.code == 0, run.err
     [output] = _outputs(events).values()
     assert json.loads(output) == {"error": "nap timed out after 1 s"}
+    # The program and the child it started are gone (its whole process group was killed).
+    leader, child = map(int, pids.read_text().split())
+    deadline = time.monotonic() + 5
+    while (_alive(leader) or _alive(child)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(leader)
+    assert not _alive(child)
