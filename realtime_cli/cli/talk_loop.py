@@ -118,6 +118,8 @@ class TalkRun:
         self._turns: PushToTalk[Any] | None = PushToTalk() if self.push_to_talk else None
         self._keys: KeyReader | None = None
         self._ptt_keys = False
+        #: Tool calls running now: a headless run waits for them (and for their answers).
+        self._tools_running: set[str] = set()
         if self.questions is not None:
             self.questions.attach(self._show_question, self._tell_answer)
         stop = self._stop
@@ -328,8 +330,10 @@ class TalkRun:
                     now,
                 )
             elif isinstance(event, ToolCalled):
+                self._tools_running.add(event.call_id)
                 self.view.notice(f"tool {event.name}({event.arguments})", now)
             elif isinstance(event, ToolCompleted):
+                self._tools_running.discard(event.call_id)
                 self.view.notice(f"tool {event.name} -> {event.output[:80]}", now)
             else:
                 self.view.feed([event], now)
@@ -362,7 +366,7 @@ class TalkRun:
                 if not t.interrupted and self.speaker.played_ms(t.item_id) < t.received_ms
             ]
             sounding = any(self.speaker.played_ms(t.item_id) > 0 for t in unplayed)
-            busy = bool(unplayed) or session.core.response_pending
+            busy = bool(unplayed) or session.core.response_pending or bool(self._tools_running)
             status = self.view.status
             if sounding and status not in (Status.SPEAKING, Status.USER_SPEAKING):
                 self.view.set_status(Status.SPEAKING, now)

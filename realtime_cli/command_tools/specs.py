@@ -4,6 +4,7 @@ tool wants one, and every failure an error output the model can read."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -17,7 +18,10 @@ from realtime_cli.command_tools.process import MAX_OUTPUT_BYTES, run_command
 from realtime_cli.config.settings import CommandTool
 from realtime_cli.session.tools import ToolSpec
 
-__all__ = ["Ask", "ToolQuestion", "command_tool_spec", "command_tool_specs"]
+__all__ = ["ANSWER_WAIT_S", "Ask", "ToolQuestion", "command_tool_spec", "command_tool_specs"]
+
+#: How long a `confirm = true` tool waits for the user's answer before giving up.
+ANSWER_WAIT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,13 @@ def command_tool_spec(
         arguments_json = json.dumps(values)
         env = {k: v for k, v in os.environ.items() if k not in hidden_env}
         try:
-            result = await run_command(
-                argv, arguments_json.encode(), arguments_json=arguments_json, env=env
-            )
+            # The limit is the program's: time the user spends answering does not count.
+            async with asyncio.timeout(tool.timeout):
+                result = await run_command(
+                    argv, arguments_json.encode(), arguments_json=arguments_json, env=env
+                )
+        except TimeoutError:
+            return _error(f"{name} timed out after {tool.timeout:g} s")
         except OSError as exc:
             return _error(f"{name}: cannot run {argv[0]}: {exc.strerror or exc}")
         if result.returncode != 0:
@@ -81,7 +89,8 @@ def command_tool_spec(
         handler=handler,
         arg_type=argument_type(name, tool.parameters),
         takes_struct=True,
-        timeout=tool.timeout,
+        # A backstop only: the handler enforces the program's own limit.
+        timeout=tool.timeout + (ANSWER_WAIT_S if tool.confirm else 5.0),
         # Barge-in stops the answer, not the work the user asked for.
         cancel_on_interrupt=False,
     )

@@ -31,7 +31,9 @@ class ConfigError(UsageError):
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _AT_PATH = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[(\.\.\.)\]")
+#: msgspec writes a table key it does not name (a `[tools.LABEL]`) as `[...]`.
+_ANY_KEY = "[...]"
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`$")
 _TOML_POS = re.compile(r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
@@ -85,7 +87,7 @@ def validation_error(
     match = _AT_PATH.match(str(exc))
     assert match is not None  # the pattern matches any string
     what = match["what"]
-    path = _parse_path(match["path"] or "")
+    path = _name_keys(raw, struct, _parse_path(match["path"] or ""))
     info: mi.Type = mi.type_info(struct)
     if unknown := _UNKNOWN.match(what):
         name = unknown["name"]
@@ -95,6 +97,9 @@ def validation_error(
     elif missing := _MISSING.match(what):
         path = (*path, missing["name"])
         detail = "missing (this key is required)"
+    elif "headers" in path:
+        # A header value is a secret: never echoed, even when it was written in the file.
+        detail = 'expected { env = "VARIABLE" }: header values come from the environment'
     else:
         expected = _describe(_type_at(info, path))
         detail = f"expected {expected}, got {show_value(_value_at(raw, path))}"
@@ -103,7 +108,39 @@ def validation_error(
 
 
 def _parse_path(text: str) -> KeyPath:
-    return tuple(int(index) if index else name for name, index in _PATH_PART.findall(text))
+    return tuple(
+        _ANY_KEY if any_key else int(index) if index else name
+        for name, index, any_key in _PATH_PART.findall(text)
+    )
+
+
+def _name_keys(raw: Any, struct: type[msgspec.Struct], path: KeyPath) -> KeyPath:
+    """`path` with each unnamed table key found: the first key that, alone in its table,
+    still fails validation."""
+    resolved: list[str | int] = []
+    for part in path:
+        table = _value_at(raw, tuple(resolved)) if part == _ANY_KEY else None
+        if not isinstance(table, dict):
+            resolved.append(part)
+            continue
+        for key in table:
+            try:
+                msgspec.convert(_narrowed(raw, tuple(resolved), key), struct)
+            except msgspec.ValidationError:
+                resolved.append(key)
+                break
+        else:
+            resolved.append(part)
+    return tuple(resolved)
+
+
+def _narrowed(raw: Any, path: KeyPath, key: str) -> Any:
+    """A copy of `raw` whose table at `path` holds only `key`."""
+    if not path:
+        return {key: raw[key]}
+    copy: Any = list(raw) if isinstance(raw, list) else dict(raw)
+    copy[path[0]] = _narrowed(raw[path[0]], path[1:], key)
+    return copy
 
 
 def _type_at(info: mi.Type, path: KeyPath) -> mi.Type | None:
