@@ -22,6 +22,8 @@ from realtime_cli.protocol import (
     FunctionCallItem,
     InputAudioConfig,
     Item,
+    McpApprovalRequestItem,
+    McpCallItem,
     MessageItem,
     OutputAudioConfig,
     RealtimeAudioConfig,
@@ -35,7 +37,7 @@ from realtime_cli.protocol import (
     UnsetType,
 )
 
-__all__ = ["IDLE_TIMER", "ActiveResponse", "MachineCore", "text_tokens"]
+__all__ = ["IDLE_TIMER", "ActiveResponse", "MachineCore", "OutputItem", "text_tokens"]
 
 #: Timer key of the server VAD's idle timeout.
 IDLE_TIMER = "idle-timeout"
@@ -52,6 +54,10 @@ class _Timer:
     seq: int
     key: str | None = field(compare=False)
     run: Callable[[], None] = field(compare=False)
+
+
+#: An item a response outputs.
+OutputItem = MessageItem | FunctionCallItem | McpCallItem | McpApprovalRequestItem
 
 
 @dataclass
@@ -72,7 +78,7 @@ class ActiveResponse:
     audio: bytearray = field(default_factory=bytearray)
     generator: Generator[float, None, None] | None = None
     #: Items finished so far (a preamble, parallel calls), in output order.
-    output: list[MessageItem | FunctionCallItem] = field(default_factory=list)
+    output: list[OutputItem] = field(default_factory=list)
     created_sent: bool = False
     first_audio_at: float | None = None
     text_out: int = 0
@@ -153,6 +159,8 @@ class MachineCore:
         self._speech_start_ms = 0.0
         self._vad: EnergyVad | None = None
         self._vad_key: tuple[object, ...] | None = None
+        #: MCP servers (by label) whose tools were listed in this session.
+        self._mcp_listed: set[str] = set()
         self._configure_vad()
 
     # --- plumbing ------------------------------------------------------------------------
@@ -235,6 +243,9 @@ class MachineCore:
     # --- hooks implemented by the concerns' modules --------------------------------------
 
     def _configure_vad(self) -> None:
+        raise NotImplementedError
+
+    def _list_mcp_tools(self) -> None:
         raise NotImplementedError
 
     def _transcribe(self, target: str, audio_ms: float, audio: bytes) -> None:

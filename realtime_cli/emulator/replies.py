@@ -22,6 +22,15 @@ from typing import Any
 
 from realtime_cli.emulator.answers import answer, result_in_words
 from realtime_cli.emulator.conversation import user_text
+from realtime_cli.emulator.mcp_replies import (
+    McpApprovalPlan,
+    McpCallPlan,
+    answer_to_approval,
+    arguments_of,
+    mcp_function_tools,
+    needs_approval,
+    plan_mcp_call,
+)
 from realtime_cli.emulator.script import Script
 from realtime_cli.emulator.tool_arguments import arguments_for, words_of
 from realtime_cli.protocol import (
@@ -29,13 +38,14 @@ from realtime_cli.protocol import (
     FunctionCallItem,
     FunctionCallOutputItem,
     Item,
+    McpApprovalResponseItem,
     MessageItem,
     Tool,
     ToolChoice,
     ToolChoiceFunction,
 )
 
-__all__ = ["GREETING", "FunctionPlan", "MessagePlan", "choose_tools", "plan_reply"]
+__all__ = ["GREETING", "FunctionPlan", "MessagePlan", "Plan", "choose_tools", "plan_reply"]
 
 GREETING = "Hello! How can I help you today?"
 PREAMBLES = ("Let me check that.", "One moment.", "Sure, let me look.")
@@ -75,7 +85,7 @@ class FunctionPlan:
 
 def _last_turn(context: Sequence[Item]) -> Item | None:
     for item in reversed(context):
-        if isinstance(item, FunctionCallOutputItem):
+        if isinstance(item, FunctionCallOutputItem | McpApprovalResponseItem):
             return item
         if isinstance(item, MessageItem) and item.role == "user":
             return item
@@ -180,6 +190,30 @@ def _arguments(tool: Tool, script: Script, key: str) -> str:
     return json.dumps(arguments_for(parameters, key))
 
 
+#: One step of a response.
+Plan = MessagePlan | FunctionPlan | McpCallPlan | McpApprovalPlan
+
+
+def _calls(chosen: list[Tool], tools: Sequence[Tool], script: Script, key: str) -> list[Plan]:
+    """Function calls, and MCP calls (with their result in words) or an approval request,
+    which ends the response."""
+    calls: list[Plan] = []
+    for tool in chosen:
+        name = str(tool.name)
+        if not isinstance(tool.server_label, str):
+            calls.append(FunctionPlan(name, _arguments(tool, script, key)))
+            continue
+        label = tool.server_label
+        arguments = script.arguments_for(name, key) if script.has_arguments(name) else None
+        arguments = arguments or arguments_of(tool, key)
+        if needs_approval(tools, label, name):
+            calls.append(McpApprovalPlan(label, name, arguments))
+            break
+        call = plan_mcp_call(label, name, arguments)
+        calls += [call, MessagePlan(call.in_words)]
+    return calls
+
+
 def plan_reply(
     context: Sequence[Item],
     *,
@@ -190,10 +224,16 @@ def plan_reply(
     live: bool = False,
     parallel: bool = True,
     rng: random.Random | None = None,
-) -> list[MessagePlan | FunctionPlan]:
+) -> list[Plan]:
     """Decide the response's output items: function calls (maybe after a preamble), the
-    tools' results in words after `function_call_output`s, or a reply to the user."""
+    tools' results in words after `function_call_output`s, MCP calls or approval requests
+    (and what an approval answer leads to), or a reply to the user."""
     last = _last_turn(context)
+    if isinstance(last, McpApprovalResponseItem):
+        allowed = answer_to_approval(context, last)
+        if isinstance(allowed, str):
+            return [MessagePlan(allowed)]
+        return [allowed, MessagePlan(allowed.in_words)]
     if isinstance(last, FunctionCallOutputItem):
         canned = script.reply_for(None)
         if canned is not None:
@@ -210,11 +250,10 @@ def plan_reply(
         return [MessagePlan(script.reply_for(None) or GREETING)]
     text = user_text(last)
     key = text if text is not None else _audio_transcript(last)
-    chosen = choose_tools(key, tools, tool_choice, parallel=parallel)
+    listed = mcp_function_tools(context, tools)
+    chosen = choose_tools(key, [*tools, *listed.values()], tool_choice, parallel=parallel)
     if chosen:
-        calls: list[MessagePlan | FunctionPlan] = [
-            FunctionPlan(str(tool.name), _arguments(tool, script, key or "")) for tool in chosen
-        ]
+        calls = _calls(chosen, tools, script, key or "")
         if live and rng is not None and rng.random() < 0.5:
             calls.insert(0, MessagePlan(rng.choice(PREAMBLES)))
         return calls

@@ -23,8 +23,9 @@ from realtime_cli.emulator.machine_core import (
     MachineCore,
     text_tokens,
 )
+from realtime_cli.emulator.mcp_replies import McpApprovalPlan, McpCallPlan
 from realtime_cli.emulator.realism import token_pieces
-from realtime_cli.emulator.replies import FunctionPlan, MessagePlan, plan_reply
+from realtime_cli.emulator.replies import FunctionPlan, Plan, plan_reply
 from realtime_cli.emulator.session_config import (
     check_response_params,
 )
@@ -236,7 +237,7 @@ class Responses(MachineCore):
     def _run_response(
         self,
         active: ActiveResponse,
-        plan: list[MessagePlan | FunctionPlan],
+        plan: list[Plan],
         fault: str | None,
         budget: int | None,
         voice_speed: float,
@@ -263,6 +264,12 @@ class Responses(MachineCore):
         for step in plan:
             if isinstance(step, FunctionPlan):
                 yield from self._run_function(active, step, self._now)
+                continue
+            if isinstance(step, McpCallPlan):
+                yield from self._run_mcp_call(active, step, self._now)
+                continue
+            if isinstance(step, McpApprovalPlan):
+                self._run_mcp_approval(active, step)
                 continue
             cut = "content_filter" if fault == "response-incomplete" else None
             step_status = yield from self._run_message(
@@ -537,6 +544,14 @@ class Responses(MachineCore):
     def _run_function(
         self, active: ActiveResponse, plan: FunctionPlan, t0: float
     ) -> Generator[float, None, None]:
+        raise NotImplementedError
+
+    def _run_mcp_call(
+        self, active: ActiveResponse, plan: McpCallPlan, t0: float
+    ) -> Generator[float, None, None]:
+        raise NotImplementedError
+
+    def _run_mcp_approval(self, active: ActiveResponse, plan: McpApprovalPlan) -> None:
         raise NotImplementedError
 
 

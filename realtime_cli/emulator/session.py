@@ -24,10 +24,10 @@ from typing import Any
 
 from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.frames import Incoming, decode_frame
-from realtime_cli.emulator.function_calls import FunctionCalls
 from realtime_cli.emulator.input_audio import InputAudio
 from realtime_cli.emulator.item_events import ItemEvents
 from realtime_cli.emulator.lifetime import Lifetime
+from realtime_cli.emulator.mcp_calls import McpCalls
 from realtime_cli.emulator.session_update import SessionUpdates
 from realtime_cli.emulator.transcription import Transcription
 from realtime_cli.protocol import (
@@ -49,9 +49,7 @@ from realtime_cli.protocol import (
 __all__ = ["SessionMachine", "decode_frame"]
 
 
-class SessionMachine(
-    SessionUpdates, InputAudio, Transcription, ItemEvents, FunctionCalls, Lifetime
-):
+class SessionMachine(SessionUpdates, InputAudio, Transcription, ItemEvents, McpCalls, Lifetime):
     """The service's side of one realtime or transcription session, without I/O.
 
     `speed` is how much faster than real time audio is produced (the service runs at a

@@ -26,3 +26,5 @@ class SessionUpdates(MachineCore):
             self.realism.session_updated_s,
             SessionUpdated(event_id=self._eid(), session=self.session),
         )
+        # After session.updated, as on the service: then each new MCP server's listing.
+        self._later(self.realism.session_updated_s, self._list_mcp_tools)

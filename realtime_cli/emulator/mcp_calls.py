@@ -1,0 +1,172 @@
+"""Hosted MCP in the emulator: listing each configured server's tools when the session
+gets it, and the `mcp_call` / `mcp_approval_request` items of a response, with the event
+sequence PROTOCOL.md lists (`mcp_list_tools.*`, `response.mcp_call_arguments.*`,
+`response.mcp_call.*`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+from realtime_cli.emulator.conversation import strip_audio
+from realtime_cli.emulator.function_calls import FunctionCalls
+from realtime_cli.emulator.machine_core import ActiveResponse, OutputItem
+from realtime_cli.emulator.mcp_catalogue import listed_tools, reachable
+from realtime_cli.emulator.mcp_replies import McpApprovalPlan, McpCallPlan
+from realtime_cli.protocol import (
+    ConversationItemAdded,
+    ConversationItemDone,
+    McpApprovalRequestItem,
+    McpCallItem,
+    McpListToolsCompleted,
+    McpListToolsFailed,
+    McpListToolsInProgress,
+    McpListToolsItem,
+    McpToolExecutionError,
+    ResponseMcpCallArgumentsDelta,
+    ResponseMcpCallArgumentsDone,
+    ResponseMcpCallCompleted,
+    ResponseMcpCallFailed,
+    ResponseMcpCallInProgress,
+    ResponseOutputItemAdded,
+    ResponseOutputItemDone,
+    Tool,
+)
+
+__all__ = ["LISTING_S", "McpCalls"]
+
+#: How long listing a server's tools takes (emulated seconds, before `speed`).
+LISTING_S = 0.3
+#: How long an MCP tool runs.
+CALL_S = 0.2
+
+
+class McpCalls(FunctionCalls):
+    """Hosted MCP servers: tool listing, calls and approval requests."""
+
+    def _list_mcp_tools(self) -> None:
+        session = self._realtime
+        tools = session.tools if session is not None and isinstance(session.tools, list) else []
+        for tool in tools:
+            label = tool.server_label
+            if tool.type != "mcp" or not isinstance(label, str) or label in self._mcp_listed:
+                continue
+            self._mcp_listed.add(label)
+            self._list_one(tool, label)
+
+    def _list_one(self, tool: Tool, label: str) -> None:
+        item = McpListToolsItem(id=self.ids.next("item"), server_label=label, tools=[])
+        previous = self.conversation.insert(item)
+        self._emit(
+            ConversationItemAdded(event_id=self._eid(), item=item, previous_item_id=previous)
+        )
+        self._emit(McpListToolsInProgress(event_id=self._eid(), item_id=str(item.id)))
+
+        def done() -> None:
+            if not reachable(tool):
+                self._emit(McpListToolsFailed(event_id=self._eid(), item_id=str(item.id)))
+                final = item
+            else:
+                final = McpListToolsItem(id=item.id, server_label=label, tools=listed_tools(tool))
+                self.conversation.replace(final)
+                self._emit(McpListToolsCompleted(event_id=self._eid(), item_id=str(item.id)))
+            self._emit(
+                ConversationItemDone(event_id=self._eid(), item=final, previous_item_id=previous)
+            )
+
+        self._later(LISTING_S / self.speed, done)
+
+    def _run_mcp_call(
+        self, active: ActiveResponse, plan: McpCallPlan, t0: float
+    ) -> Generator[float, None, None]:
+        key = self.ids.next("mcp")
+        opened = McpCallItem(id=key, server_label=plan.server_label, name=plan.name, arguments="")
+        if plan.approval_request_id is not None:
+            opened.approval_request_id = plan.approval_request_id
+        previous = self._add_output(active, opened)
+        size = max(1, math.ceil(len(plan.arguments) / 3))
+        pieces = [plan.arguments[i : i + size] for i in range(0, len(plan.arguments), size)]
+        for index, piece in enumerate(pieces):
+            yield self._pace(t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed, index)
+            self._emit(
+                ResponseMcpCallArgumentsDelta(
+                    event_id=self._eid(),
+                    response_id=active.id,
+                    item_id=key,
+                    output_index=active.index,
+                    delta=piece,
+                    obfuscation=self._obfuscation(piece),
+                )
+            )
+        self._emit(
+            ResponseMcpCallArgumentsDone(
+                event_id=self._eid(),
+                response_id=active.id,
+                item_id=key,
+                output_index=active.index,
+                arguments=plan.arguments,
+            )
+        )
+        self._emit(
+            ResponseMcpCallInProgress(event_id=self._eid(), item_id=key, output_index=active.index)
+        )
+        yield self._now + CALL_S / self.speed
+        final = McpCallItem(
+            id=key, server_label=plan.server_label, name=plan.name, arguments=plan.arguments
+        )
+        if plan.approval_request_id is not None:
+            final.approval_request_id = plan.approval_request_id
+        if plan.error is not None:
+            final.error = McpToolExecutionError(message=plan.error)
+            self._emit(
+                ResponseMcpCallFailed(event_id=self._eid(), item_id=key, output_index=active.index)
+            )
+        else:
+            final.output = plan.output
+            self._emit(
+                ResponseMcpCallCompleted(
+                    event_id=self._eid(), item_id=key, output_index=active.index
+                )
+            )
+        self._done_output(active, final, previous)
+
+    def _run_mcp_approval(self, active: ActiveResponse, plan: McpApprovalPlan) -> None:
+        item = McpApprovalRequestItem(
+            id=self.ids.next("mcpr"),
+            server_label=plan.server_label,
+            name=plan.name,
+            arguments=plan.arguments,
+        )
+        previous = self._add_output(active, item)
+        self._done_output(active, item, previous)
+
+    def _add_output(self, active: ActiveResponse, item: OutputItem) -> str | None:
+        self._emit(
+            ResponseOutputItemAdded(
+                event_id=self._eid(), response_id=active.id, output_index=active.index, item=item
+            )
+        )
+        previous = None
+        if active.in_conversation:
+            previous = self.conversation.insert(item)
+            self._emit(
+                ConversationItemAdded(event_id=self._eid(), item=item, previous_item_id=previous)
+            )
+        return previous
+
+    def _done_output(self, active: ActiveResponse, item: OutputItem, previous: str | None) -> None:
+        index = active.index
+        active.output.append(item)
+        if active.in_conversation:
+            self.conversation.replace(item)
+            self._emit(
+                ConversationItemDone(event_id=self._eid(), item=item, previous_item_id=previous)
+            )
+        self._emit(
+            ResponseOutputItemDone(
+                event_id=self._eid(),
+                response_id=active.id,
+                output_index=index,
+                item=strip_audio(item),
+            )
+        )
