@@ -85,6 +85,16 @@ def talk(
             help="Tool confirmations and MCP approvals: ask (y/n on screen), always or never.",
         ),
     ] = "ask",
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="FILE",
+            dir_okay=False,
+            help="Start with an earlier conversation: its --log file or JSON-lines "
+            "--transcript (interrupted answers as far as they were heard).",
+        ),
+    ] = None,
     log: LogFile = None,
     log_audio: LogAudio = False,
     profile: Profile = None,
@@ -116,6 +126,11 @@ def talk(
     from realtime_cli.cli.output_paths import check_outputs
 
     check_outputs({"--output-file": output_file, "--record": record, "--log": log})
+    history: list[tuple[str, str]] = []
+    if resume is not None:
+        from realtime_cli.cli.resume_source import load_history
+
+        history = load_history(resume)
     push_to_talk = resolved.settings.vad.type == "none"
     key_fd: int | None = None
     if push_to_talk and input_file is None:
@@ -152,6 +167,7 @@ def talk(
                 key_fd=key_fd,
                 tools=tools,
                 questions=questions,
+                history=history,
             )
         )
     finally:
@@ -179,6 +195,7 @@ async def _talk(
     key_fd: int | None,
     tools: list[Any],
     questions: Any,
+    history: list[tuple[str, str]],
 ) -> None:
     # Imported here: numpy, sounddevice and rich cost ~150 ms, which `rt --help` need not pay.
     from realtime_cli.audio import (
@@ -239,5 +256,6 @@ async def _talk(
         key_fd=key_fd,
         tools=tools,
         questions=questions,
+        history=history,
     )
     await run.run()

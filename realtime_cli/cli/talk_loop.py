@@ -96,6 +96,8 @@ class TalkRun:
     tools: list[ToolSpec] = field(default_factory=list)
     #: Where tool confirmations and MCP approvals are asked; keys come from `key_fd`.
     questions: Questions | None = None
+    #: An earlier conversation to start from (`--resume`), as `(role, text)` messages.
+    history: list[tuple[str, str]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def stop(self) -> None:
@@ -136,6 +138,9 @@ class TalkRun:
             self._connected = True
             try:
                 self._voice = voice_session
+                if self.history:
+                    restored = await voice_session.restore(self.history)
+                    self.view.notice(f"resumed: {restored} earlier messages", self.clock())
                 self.view.set_status(Status.LISTENING, self.clock())
                 self._refresh()
                 await self._converse(voice_session, stop)
