@@ -23,6 +23,13 @@ class Resolved:
     settings: Settings
     api_key: str
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Everything to scrub from what rt writes: the key and the MCP header values."""
+        from realtime_cli.config.mcp_servers import mcp_secrets
+
+        return (self.api_key, *mcp_secrets(self.settings.mcp, os.environ))
+
     def connect_options(self, **extra: object) -> ConnectOptions:
         """Websocket connection options for these settings."""
         return ConnectOptions(
@@ -47,11 +54,15 @@ def resolve(
     return Resolved(loaded.settings, api_key(loaded.settings, os.environ))
 
 
-def open_event_log(path: Path | None, *, log_audio: bool, secret: str) -> EventLog | None:
-    """The `--log FILE.jsonl` traffic log, with the key scrubbed, or None."""
+def open_event_log(
+    path: Path | None, *, log_audio: bool, secret: str | tuple[str, ...]
+) -> EventLog | None:
+    """The `--log FILE.jsonl` traffic log, with the key (and other secrets) scrubbed, or
+    None."""
     if path is None:
         return None
+    secrets = (secret,) if isinstance(secret, str) else secret
     try:
-        return EventLog.open(path, log_audio=log_audio, secrets=(secret,))
+        return EventLog.open(path, log_audio=log_audio, secrets=secrets)
     except OSError as exc:
         raise UsageError(f"--log {path}: cannot write there ({exc.strerror or exc})") from None

@@ -147,7 +147,7 @@ def talk(
     tools, questions = talk_tools(resolved.settings, approve)  # type: ignore[arg-type]
     if key_fd is None and questions.can_ask:
         key_fd = sys.stdin.fileno()
-    event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
+    event_log = open_event_log(log, log_audio=log_audio, secret=resolved.secrets)
     noise = StderrCapture()
     try:
         noise.start()

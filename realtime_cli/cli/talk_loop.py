@@ -27,6 +27,7 @@ import numpy as np
 
 from realtime_cli.audio import Microphone, Speaker
 from realtime_cli.cli.keys import KeyReader, key_name
+from realtime_cli.cli.mcp_approvals import McpApprovals, mcp_progress_line
 from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
 from realtime_cli.cli.questions import Questions
 from realtime_cli.cli.stderr_capture import StderrCapture
@@ -36,6 +37,8 @@ from realtime_cli.errors import RtError
 from realtime_cli.protocol import RealtimeSession
 from realtime_cli.session import (
     AudioDelta,
+    McpApprovalRequested,
+    McpProgress,
     Notice,
     ReconnectPolicy,
     ResponseDone,
@@ -123,7 +126,8 @@ class TalkRun:
         #: Tool calls running now: a headless run waits for them (and for their answers).
         self._tools_running: set[str] = set()
         if self.questions is not None:
-            self.questions.attach(self._show_question, self._tell_answer)
+            self.questions.attach(self._show_question, self._tell)
+        self._approvals = McpApprovals(self.questions or Questions("never", can_ask=False))
         stop = self._stop
         self._install_signals(stop)
         self._connected = False
@@ -210,11 +214,14 @@ class TalkRun:
             print(f"rt: ? {text} [y/n]", file=sys.stderr, flush=True)
         self._refresh()
 
-    def _tell_answer(self, text: str) -> None:
+    def _tell(self, text: str, level: str = "info") -> None:
+        """A line about tools at work: on stderr with --plain (stdout is the transcript),
+        else in the live screen's notices."""
         if self._plain is not None:
-            print(f"rt: {text}", file=sys.stderr, flush=True)
+            prefix = "rt: " if level == "info" else f"rt: {level}: "
+            print(f"{prefix}{text}", file=sys.stderr, flush=True)
         else:
-            self.view.notice(text, self.clock())
+            self.view.notice(text, self.clock(), level=level)
         self._refresh()
 
     def _on_key(self, key: str) -> None:
@@ -340,6 +347,11 @@ class TalkRun:
             elif isinstance(event, ToolCompleted):
                 self._tools_running.discard(event.call_id)
                 self.view.notice(f"tool {event.name} -> {event.output[:80]}", now)
+            elif isinstance(event, McpProgress):
+                text, level = mcp_progress_line(event)
+                self._tell(text, level)
+            elif isinstance(event, McpApprovalRequested):
+                self._approvals.spawn(session, event)
             else:
                 self.view.feed([event], now)
                 if isinstance(event, SpeechStopped):
@@ -371,7 +383,12 @@ class TalkRun:
                 if not t.interrupted and self.speaker.played_ms(t.item_id) < t.received_ms
             ]
             sounding = any(self.speaker.played_ms(t.item_id) > 0 for t in unplayed)
-            busy = bool(unplayed) or session.core.response_pending or bool(self._tools_running)
+            busy = (
+                bool(unplayed)
+                or session.core.response_pending
+                or bool(self._tools_running)
+                or self._approvals.pending
+            )
             status = self.view.status
             if sounding and status not in (Status.SPEAKING, Status.USER_SPEAKING):
                 self.view.set_status(Status.SPEAKING, now)
@@ -409,6 +426,7 @@ class TalkRun:
 
     async def _close(self) -> None:
         now = self.clock()
+        await self._approvals.close()
         if self._keys is not None:
             self._keys.close()
         with contextlib.suppress(Exception):

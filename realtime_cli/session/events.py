@@ -20,6 +20,8 @@ from realtime_cli.protocol import Usage
 __all__ = [
     "AudioDelta",
     "Interrupted",
+    "McpApprovalRequested",
+    "McpProgress",
     "Notice",
     "ResponseDone",
     "ResponseStarted",
@@ -75,6 +77,29 @@ class ToolCompleted:
     output: str
 
 
+@dataclass(frozen=True, slots=True)
+class McpProgress:
+    """A hosted MCP server at work. `stage` is `listing`, `listed` (detail: the tools),
+    `list_failed`, `calling` (detail: the arguments), `called` (detail: the output) or
+    `call_failed` (detail: the error)."""
+
+    stage: str
+    server_label: str
+    name: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class McpApprovalRequested:
+    """The model wants to call an MCP tool that needs the user's approval: answer with
+    `VoiceSession.answer_mcp_approval(request_id, approve)`."""
+
+    request_id: str
+    server_label: str
+    name: str
+    arguments: str
+
+
 #: Everything `VoiceSession.events()` yields.
 VoiceEvent = (
     SpeechStarted
@@ -87,6 +112,8 @@ VoiceEvent = (
     | ResponseDone
     | ToolCalled
     | ToolCompleted
+    | McpProgress
+    | McpApprovalRequested
     | ServerError
     | Notice
 )

@@ -67,6 +67,7 @@ from realtime_cli.session.events import (
     TranscriptDone,
     VoiceEvent,
 )
+from realtime_cli.session.mcp_progress import McpTracker
 from realtime_cli.session.response_handles import ResponseHandle, ResponseHandles
 from realtime_cli.session.session_config import Vad, build_session
 from realtime_cli.session.supervised_tasks import SupervisedTasks
@@ -123,6 +124,7 @@ class VoiceSession:
         self._handles = ResponseHandles()
         self._tools = ToolRunner(tools, self._tasks, self._stream.emit, self._deliver_tool)
         self._pump = AudioPump(self.send_pcm16, self._stream.emit, self._tasks)
+        self._mcp = McpTracker()
         self._dropped_while_reconnecting = 0
         self._closed = False
         self.model = session.model if isinstance(session.model, str) else "gpt-realtime"
@@ -305,6 +307,8 @@ class VoiceSession:
             handle = self._handles.get(event.response_id)
             if handle is not None and not self.core.is_dropped(event.response_id):
                 handle.text += event.delta
+        for mcp in self._mcp.feed(event):
+            self._stream.emit(mcp)
         caused_by = self._link.cause_of(event) if isinstance(event, Error) else None
         actions = self.core.receive(event, now, caused_by=caused_by)  # type: ignore[arg-type]
         await self._perform(actions)
@@ -497,9 +501,16 @@ class VoiceSession:
         return handle.text
 
     async def answer_mcp_approval(
-        self, approval_request_id: str, approve: bool, reason: str | None = None
+        self,
+        approval_request_id: str,
+        approve: bool,
+        reason: str | None = None,
+        *,
+        respond: bool = True,
     ) -> None:
-        """Approve or deny an `mcp_approval_request` item."""
+        """Approve or deny an `mcp_approval_request` (the `request_id` of an
+        `McpApprovalRequested` event); with `respond`, ask for the response that then runs
+        the call or says it was declined."""
         item = McpApprovalResponseItem(
             id=f"mcpr_{approval_request_id}",
             approval_request_id=approval_request_id,
@@ -508,6 +519,8 @@ class VoiceSession:
         if reason is not None:
             item.reason = reason
         await self._link.conn.send(ConversationItemCreate(item=item))
+        if respond:
+            await self.create_response()
 
     async def close(self) -> None:
         """End the session: stop the loops and tools, close the connection."""
