@@ -121,7 +121,7 @@ def test_approval_asked_then_answered_yes_and_no() -> None:
                 }
             )
             await client.send({"type": "response.create"})
-            events = await client.recv_until("response.done")
+            events = list[Any](await client.recv_until("response.done"))
             call = events[-1].response.output[0]
             assert call.type == "mcp_call"
             assert call.approval_request_id == request.id
@@ -142,7 +142,7 @@ def test_approval_asked_then_answered_yes_and_no() -> None:
                 }
             )
             await client.send({"type": "response.create"})
-            events = await client.recv_until("response.done")
+            events = list[Any](await client.recv_until("response.done"))
             assert not any(k.startswith("response.mcp_call") for k in _types(events))
             [message] = events[-1].response.output
             assert message.content[0].text == "I did not run delete_repository, as you declined."
