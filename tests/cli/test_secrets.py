@@ -58,3 +58,41 @@ def test_the_key_is_never_written_anywhere(emulator: Emu, tmp_path: Path) -> Non
     # The scan would have found it: the key really was in use.
     assert (work / "talk.jsonl").stat().st_size > 0
     assert os.path.getsize(work / "out.wav") > 44
+
+
+MCP_SECRET = "ghp_MCPLEAKCANARY_2b7e9d41c03f"
+MCP_CONFIG = """
+[profiles.default.mcp.github]
+server_url = "https://mcp.example/github"
+headers = { authorization = { env = "GITHUB_TOKEN" }, x-api-key = { env = "GITHUB_TOKEN" } }
+require_approval = "never"
+"""
+
+
+def test_an_mcp_header_secret_is_never_written_anywhere(emulator: Emu, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "rt").mkdir(parents=True)
+    (home / "rt" / "config.toml").write_text(MCP_CONFIG)
+    work = tmp_path / "work"
+    work.mkdir()
+    commands: list[tuple[str, ...]] = [
+        ("config", "show", "--debug"),
+        ("text", "hello", "--log", str(work / "text.jsonl"), "--log-audio", "--debug"),
+        ("text", "hello", "--json", "--debug"),
+        ("talk", "--input-file", str(DEMO), "--output-file", str(work / "out.wav"),
+         "--log", str(work / "talk.jsonl"), "--log-audio", "--debug", "--approve", "never",
+         "--max-seconds", "20"),
+        ("token", "--json", "--debug"),
+    ]  # fmt: skip
+    outputs: list[tuple[str, str]] = []
+    for args in commands:
+        run = rt(*args, base_url=emulator.base_url, home=home, env={"GITHUB_TOKEN": MCP_SECRET})
+        assert run.code == 0, run.err
+        outputs.append((" ".join(args[:2]), run.out + run.err))
+    found = [name for name, text in outputs if MCP_SECRET in text]
+    found += [
+        str(p) for p in tmp_path.rglob("*") if p.is_file() and MCP_SECRET.encode() in p.read_bytes()
+    ]
+    assert found == []
+    # The secret was in use: the service got both headers, and the log shows them scrubbed.
+    assert '"authorization":"***","x-api-key":"***"' in (work / "talk.jsonl").read_text()
