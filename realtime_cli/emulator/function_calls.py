@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 from realtime_cli.emulator.machine_core import ActiveResponse
 from realtime_cli.emulator.replies import FunctionPlan
@@ -31,10 +31,8 @@ class FunctionCalls(Responses):
                 id=item_key, status="in_progress", name=plan.name, call_id=call_id, arguments=""
             ),
         )
-        size = max(1, math.ceil(len(plan.arguments) / 3))
-        pieces = [plan.arguments[i : i + size] for i in range(0, len(plan.arguments), size)]
-        for index, piece in enumerate(pieces):
-            yield self._pace(t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed, index)
+
+        def send(piece: str) -> None:
             self._emit(
                 ResponseFunctionCallArgumentsDelta(
                     event_id=self._eid(),
@@ -47,6 +45,8 @@ class FunctionCalls(Responses):
                 )
             )
             active.text += piece
+
+        yield from self._stream_arguments(plan.arguments, t0, send)
         self._emit(
             ResponseFunctionCallArgumentsDone(
                 event_id=self._eid(),
@@ -59,3 +59,12 @@ class FunctionCalls(Responses):
             )
         )
         self._close_item(active, "completed")
+
+    def _stream_arguments(
+        self, arguments: str, t0: float, send: Callable[[str], None]
+    ) -> Generator[float, None, None]:
+        """Arguments in three deltas or so, paced like text (`send` emits one)."""
+        size = max(1, math.ceil(len(arguments) / 3))
+        for index, start in enumerate(range(0, len(arguments), size)):
+            yield self._pace(t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed, index)
+            send(arguments[start : start + size])

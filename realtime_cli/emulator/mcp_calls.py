@@ -5,7 +5,6 @@ sequence PROTOCOL.md lists (`mcp_list_tools.*`, `response.mcp_call_arguments.*`,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 
 from realtime_cli.emulator.conversation import strip_audio
@@ -84,10 +83,8 @@ class McpCalls(FunctionCalls):
         if plan.approval_request_id is not None:
             opened.approval_request_id = plan.approval_request_id
         previous = self._add_output(active, opened)
-        size = max(1, math.ceil(len(plan.arguments) / 3))
-        pieces = [plan.arguments[i : i + size] for i in range(0, len(plan.arguments), size)]
-        for index, piece in enumerate(pieces):
-            yield self._pace(t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed, index)
+
+        def send(piece: str) -> None:
             self._emit(
                 ResponseMcpCallArgumentsDelta(
                     event_id=self._eid(),
@@ -98,6 +95,8 @@ class McpCalls(FunctionCalls):
                     obfuscation=self._obfuscation(piece),
                 )
             )
+
+        yield from self._stream_arguments(plan.arguments, t0, send)
         self._emit(
             ResponseMcpCallArgumentsDone(
                 event_id=self._eid(),

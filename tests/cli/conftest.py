@@ -12,10 +12,15 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.audio.virtual_audio import VirtualAudio, missing_reason
+from tests.cli.emulator_thread import EmulatorThread
+
+if TYPE_CHECKING:
+    from tests.cli.pty_run import PtyRun
 
 KEY = "sk-cli-test-key-0123456789"
 
@@ -159,3 +164,24 @@ def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualA
         yield va
     finally:
         va.stop()
+
+
+@pytest.fixture
+def scripted_emulator() -> Iterator[EmulatorThread]:
+    """An in-process emulator per test, scriptable (transcripts, tool arguments) while `rt`
+    runs against it as a subprocess."""
+    thread = EmulatorThread()
+    thread.start()
+    try:
+        yield thread
+    finally:
+        thread.stop()
+
+
+@pytest.fixture
+def pty_runs() -> Iterator[list[PtyRun]]:
+    """`PtyRun`s a test started: killed if still running, their terminals closed."""
+    runs: list[PtyRun] = []
+    yield runs
+    for run in runs:
+        run.close()

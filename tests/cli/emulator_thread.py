@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.realism import Realism
@@ -58,14 +56,3 @@ class EmulatorThread:
         if self._stop is not None:
             self.loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
-
-
-@pytest.fixture
-def scripted_emulator() -> Iterator[EmulatorThread]:
-    """A fresh emulator per test (scripted transcripts and arguments are per emulator)."""
-    thread = EmulatorThread()
-    thread.start()
-    try:
-        yield thread
-    finally:
-        thread.stop()

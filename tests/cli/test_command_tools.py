@@ -9,15 +9,12 @@ import json
 import os
 import sys
 import time
-import wave
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
 from tests.cli.conftest import KEY, rt
-from tests.cli.emulator_thread import EmulatorThread, scripted_emulator  # noqa: F401
+from tests.cli.emulator_thread import EmulatorThread
+from tests.cli.spoken import spoken_wav
 
 #: A tool program that records how it was called and answers.
 PROGRAM = """\
@@ -79,16 +76,6 @@ timeout = 1
     )
 
 
-def _wav(path: Path, text: str) -> Path:
-    pcm = np.concatenate([silence(200), speak(text).samples, silence(300)])
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
-    return path
-
-
 def _talk(
     emu: EmulatorThread, tmp_path: Path, said: str, *, env: dict[str, str] | None = None
 ) -> tuple[Any, list[dict[str, Any]]]:
@@ -98,7 +85,7 @@ def _talk(
     emu.call(lambda e: e.queue_transcript(said))
     log = tmp_path / "log.jsonl"
     run = rt(
-        "talk", "--input-file", str(_wav(tmp_path / "in.wav", said)),
+        "talk", "--input-file", str(spoken_wav(tmp_path / "in.wav", said)),
         "--output-file", str(tmp_path / "out.wav"), "--transcribe", "gpt-4o-mini-transcribe",
         "--log", str(log), "--max-seconds", "30",
         base_url=emu.base_url, home=tmp_path,
@@ -127,7 +114,7 @@ def _calls(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def test_a_spoken_request_runs_the_tool_and_its_output_reaches_the_model(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
     run, events = _talk(scripted_emulator, tmp_path, "What is the weather in Oslo today?")
@@ -153,7 +140,7 @@ def test_a_spoken_request_runs_the_tool_and_its_output_reaches_the_model(
 
 
 def test_shell_metacharacters_stay_one_literal_argument(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
     nasty = "Oslo; touch PWNED && echo $(id) `id` | cat > x * ' \" \n"
@@ -167,7 +154,7 @@ def test_shell_metacharacters_stay_one_literal_argument(
 
 
 def test_an_argument_failing_validation_runs_nothing_and_tells_the_model(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
     scripted_emulator.call(lambda e: e.set_tool_arguments("weather", {"city": 42, "x": 1}))
@@ -179,7 +166,7 @@ def test_an_argument_failing_validation_runs_nothing_and_tells_the_model(
 
 
 def test_a_non_zero_exit_is_an_error_output_with_stderr(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
     run, events = _talk(
@@ -196,7 +183,7 @@ def test_a_non_zero_exit_is_an_error_output_with_stderr(
 
 
 def test_long_output_is_cut_with_a_note(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
     run, events = _talk(
@@ -208,7 +195,7 @@ def test_long_output_is_cut_with_a_note(
 
 
 def test_a_timeout_kills_the_program_and_tells_the_model(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
     pids = tmp_path / "nap.pids"

@@ -6,18 +6,15 @@ never in any output, log or file."""
 from __future__ import annotations
 
 import json
-import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
-from tests.cli.conftest import rt
-from tests.cli.emulator_thread import EmulatorThread, scripted_emulator  # noqa: F401
+from tests.cli.conftest import Run, rt
+from tests.cli.emulator_thread import EmulatorThread
 from tests.cli.pty_run import PtyRun, rt_env
+from tests.cli.spoken import spoken_wav
 
 SECRET = "ghp_MCPCANARY_7c1d9e3f5a2b4c6d8e0f"
 CONFIG = """
@@ -32,14 +29,7 @@ def _prepare(emu: EmulatorThread, home: Path, said: str) -> Path:
     (home / "rt").mkdir(parents=True, exist_ok=True)
     (home / "rt" / "config.toml").write_text(CONFIG)
     emu.call(lambda e: e.queue_transcript(said))
-    pcm = np.concatenate([silence(200), speak(said).samples, silence(300)])
-    path = home / "in.wav"
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
-    return path
+    return spoken_wav(home / "in.wav", said)
 
 
 def _args(home: Path, wav: Path, *extra: str) -> list[str]:
@@ -84,15 +74,20 @@ def _scan(home: Path, *texts: str) -> list[str]:
     return found
 
 
+def _headless(emu: EmulatorThread, home: Path, *extra: str) -> Run:
+    """`rt talk` without a terminal asking to search the issues for "login"."""
+    wav = _prepare(emu, home, 'Search the issues for "login"')
+    return rt(
+        *_args(home, wav, *extra),
+        base_url=emu.base_url, home=home, env={"GITHUB_TOKEN": SECRET},
+    )  # fmt: skip
+
+
 def test_approve_never_headless_declines_and_shows_the_listing(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
-    wav = _prepare(scripted_emulator, tmp_path, 'Search the issues for "login"')
-    run = rt(
-        *_args(tmp_path, wav, "--approve", "never"),
-        base_url=scripted_emulator.base_url, home=tmp_path, env={"GITHUB_TOKEN": SECRET},
-    )  # fmt: skip
+    run = _headless(scripted_emulator, tmp_path, "--approve", "never")
     assert run.code == 0, run.err
     assert "rt: mcp github: listing tools" in run.err
     assert "rt: mcp github: tools search_issues, list_events, delete_repository" in run.err
@@ -110,14 +105,10 @@ def test_approve_never_headless_declines_and_shows_the_listing(
 
 
 def test_approve_always_headless_runs_the_call_and_shows_it(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
 ) -> None:
-    wav = _prepare(scripted_emulator, tmp_path, 'Search the issues for "login"')
-    run = rt(
-        *_args(tmp_path, wav, "--approve", "always", "--plain"),
-        base_url=scripted_emulator.base_url, home=tmp_path, env={"GITHUB_TOKEN": SECRET},
-    )  # fmt: skip
+    run = _headless(scripted_emulator, tmp_path, "--approve", "always", "--plain")
     assert run.code == 0, run.err
     assert "-> yes (--approve always)" in run.err
     assert 'rt: mcp github: calling search_issues({"query": "login"})' in run.err
@@ -128,17 +119,9 @@ def test_approve_always_headless_runs_the_call_and_shows_it(
     assert _scan(tmp_path, run.out, run.err) == []
 
 
-@pytest.fixture
-def pty_runs() -> Iterator[list[PtyRun]]:
-    runs: list[PtyRun] = []
-    yield runs
-    for run in runs:
-        run.close()
-
-
 @pytest.mark.parametrize("answer", [b"y", b"n"])
 def test_an_approval_asked_on_the_live_screen(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
     pty_runs: list[PtyRun],
     answer: bytes,

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.cli.conftest import Emu, rt
 from tests.cli.pty_run import PtyRun, rt_env
@@ -14,14 +11,6 @@ from tests.cli.pty_run import PtyRun, rt_env
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
 NOISY = Path(__file__).resolve().parent / "noisy_library"
 NOISE = "snd_pcm_recover"
-
-
-@pytest.fixture
-def pty_runs() -> Iterator[list[PtyRun]]:
-    runs: list[PtyRun] = []
-    yield runs
-    for run in runs:
-        run.close()
 
 
 def test_library_noise_on_fd2_stays_off_the_live_screen_and_is_counted(

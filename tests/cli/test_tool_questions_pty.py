@@ -4,17 +4,12 @@
 from __future__ import annotations
 
 import json
-import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pytest
-
-from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
-from tests.cli.emulator_thread import EmulatorThread, scripted_emulator  # noqa: F401
+from tests.cli.emulator_thread import EmulatorThread
 from tests.cli.pty_run import PtyRun, rt_env
+from tests.cli.spoken import spoken_wav
 
 CONFIG = """
 [profiles.default.tools.weather]
@@ -24,14 +19,6 @@ parameters = { city = { type = "string", description = "City name" } }
 confirm = true
 """
 QUESTION = "run tool weather: echo 'weather for' 'Oslo; rm -rf ~'  [y/n]"
-
-
-@pytest.fixture
-def pty_runs() -> Iterator[list[PtyRun]]:
-    runs: list[PtyRun] = []
-    yield runs
-    for run in runs:
-        run.close()
 
 
 def _outputs(log: Path) -> list[str]:
@@ -50,13 +37,7 @@ def _ask(emu: EmulatorThread, tmp_path: Path, answer: bytes) -> tuple[PtyRun, Pa
     (tmp_path / "rt" / "config.toml").write_text(CONFIG)
     said = "What is the weather in Oslo?"
     emu.call(lambda e: e.queue_transcript(said))
-    pcm = np.concatenate([silence(200), speak(said).samples, silence(300)])
-    wav_path = tmp_path / "in.wav"
-    with wave.open(str(wav_path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
+    wav_path = spoken_wav(tmp_path / "in.wav", said)
     log = tmp_path / "log.jsonl"
     run = PtyRun(
         "talk", "--input-file", str(wav_path), "--output-file", str(tmp_path / "out.wav"),
@@ -76,7 +57,7 @@ def _finish(run: PtyRun) -> Any:
 
 
 def test_confirm_answered_yes_runs_the_exact_argv(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
     pty_runs: list[PtyRun],
 ) -> None:
@@ -88,7 +69,7 @@ def test_confirm_answered_yes_runs_the_exact_argv(
 
 
 def test_confirm_answered_no_runs_nothing_and_tells_the_model(
-    scripted_emulator: EmulatorThread,  # noqa: F811
+    scripted_emulator: EmulatorThread,
     tmp_path: Path,
     pty_runs: list[PtyRun],
 ) -> None:

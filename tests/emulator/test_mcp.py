@@ -40,6 +40,23 @@ async def _ask(client: Client, text: str) -> list[Any]:
     return await client.recv_until("response.done")
 
 
+async def _answer(client: Client, request_id: str, *, approve: bool) -> list[Any]:
+    """Answer an approval request, ask for the response, and take its events."""
+    await client.send(
+        {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "mcp_approval_response",
+                "id": f"answer_{request_id}",
+                "approval_request_id": request_id,
+                "approve": approve,
+            },
+        }
+    )
+    await client.send({"type": "response.create"})
+    return list(await client.recv_until("response.done"))
+
+
 def _types(events: list[Any]) -> list[str]:
     return [e.type for e in events]
 
@@ -109,19 +126,7 @@ def test_approval_asked_then_answered_yes_and_no() -> None:
             assert request.name == "list_events"
             assert json.loads(request.arguments) == {"day": "today"}
 
-            await client.send(
-                {
-                    "type": "conversation.item.create",
-                    "item": {
-                        "type": "mcp_approval_response",
-                        "id": f"answer_{request.id}",
-                        "approval_request_id": request.id,
-                        "approve": True,
-                    },
-                }
-            )
-            await client.send({"type": "response.create"})
-            events = list[Any](await client.recv_until("response.done"))
+            events = await _answer(client, request.id, approve=True)
             call = events[-1].response.output[0]
             assert call.type == "mcp_call"
             assert call.approval_request_id == request.id
@@ -130,19 +135,7 @@ def test_approval_asked_then_answered_yes_and_no() -> None:
             events = await _ask(client, "Delete the repository named sandbox")
             request = events[-1].response.output[-1]
             assert request.name == "delete_repository"
-            await client.send(
-                {
-                    "type": "conversation.item.create",
-                    "item": {
-                        "type": "mcp_approval_response",
-                        "id": f"answer_{request.id}",
-                        "approval_request_id": request.id,
-                        "approve": False,
-                    },
-                }
-            )
-            await client.send({"type": "response.create"})
-            events = list[Any](await client.recv_until("response.done"))
+            events = await _answer(client, request.id, approve=False)
             assert not any(k.startswith("response.mcp_call") for k in _types(events))
             [message] = events[-1].response.output
             assert message.content[0].text == "I did not run delete_repository, as you declined."

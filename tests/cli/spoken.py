@@ -1,0 +1,25 @@
+"""A spoken request as a WAV file for `rt talk --input-file`: the emulator's synthetic
+speech of a text, with a little silence around it (the test queues the matching transcript,
+since the emulator does not recognise speech)."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
+
+__all__ = ["spoken_wav"]
+
+
+def spoken_wav(path: Path, text: str) -> Path:
+    """Write the speech of `text` to `path` (24 kHz mono PCM16) and return the path."""
+    pcm = np.concatenate([silence(200), speak(text).samples, silence(300)])
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(pcm.astype("<i2").tobytes())
+    return path
