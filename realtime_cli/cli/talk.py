@@ -145,8 +145,8 @@ def talk(
     from realtime_cli.cli.talk_tools import talk_tools
 
     tools, questions = talk_tools(resolved.settings, approve)  # type: ignore[arg-type]
-    if key_fd is None and questions.can_ask:
-        key_fd = sys.stdin.fileno()
+    if key_fd is None and questions.can_ask and (tools or resolved.settings.mcp):
+        key_fd = sys.stdin.fileno()  # y/n answers and `c` (cancel a running tool)
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.secrets)
     noise = StderrCapture()
     try:

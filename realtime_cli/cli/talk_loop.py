@@ -60,6 +60,8 @@ IDLE_END_S = 1.5
 #: A WAV file with no samples: the header rt writes when it opens one.
 WAV_HEADER_BYTES = 44
 WATCH_S = 0.05
+#: Cancels the running tool calls (a barge-in leaves them running).
+CANCEL_KEY = "c"
 _PLAIN_CHANGES = {
     TurnChange.STARTED: "[talking]",
     TurnChange.COMMITTED: "[sent]",
@@ -123,6 +125,7 @@ class TalkRun:
         self._turns: PushToTalk[Any] | None = PushToTalk() if self.push_to_talk else None
         self._keys: KeyReader | None = None
         self._ptt_keys = False
+        self._voice: VoiceSession | None = None
         #: Tool calls running now: a headless run waits for them (and for their answers).
         self._tools_running: set[str] = set()
         if self.questions is not None:
@@ -194,7 +197,7 @@ class TalkRun:
         return None
 
     def _open_keys(self) -> None:
-        asks = self.questions is not None and self.questions.can_ask
+        asks = self.questions is not None and self.questions.can_ask and self.key_fd is not None
         if self._turns is None and not asks:
             return
         self._ptt_keys = self._turns is not None and not self.headless and self.key_fd is not None
@@ -226,6 +229,10 @@ class TalkRun:
 
     def _on_key(self, key: str) -> None:
         if self.questions is not None and self.questions.key(key):
+            return
+        if key == CANCEL_KEY and self._tools_running and self._voice is not None:
+            count = self._voice.cancel_tools()
+            self._tell(f"cancelled {count} running tool call{'s' if count != 1 else ''}")
             return
         if self._turns is None or not self._ptt_keys or key != self.talk_key:
             return
@@ -343,7 +350,8 @@ class TalkRun:
                 )
             elif isinstance(event, ToolCalled):
                 self._tools_running.add(event.call_id)
-                self.view.notice(f"tool {event.name}({event.arguments})", now)
+                hint = f"; press {CANCEL_KEY} to cancel it" if self._keys is not None else ""
+                self.view.notice(f"tool {event.name}({event.arguments}) running{hint}", now)
             elif isinstance(event, ToolCompleted):
                 self._tools_running.discard(event.call_id)
                 self.view.notice(f"tool {event.name} -> {event.output[:80]}", now)

@@ -51,6 +51,19 @@ class ToolRunner:
         task = self._tasks.spawn(run(), f"tool {action.name} {action.call_id}")
         self._running[action.call_id] = (task, spec)
 
+    @property
+    def running(self) -> int:
+        """Tool calls running now."""
+        return len(self._running)
+
+    def cancel_all(self) -> int:
+        """Cancel every running call, whatever its tool asked (the user's decision); the
+        model is told each was cancelled. Returns how many there were."""
+        tasks = [task for task, _ in self._running.values()]
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
+
     def cancel(self, action: CancelTool) -> None:
         """Cancel a running call, unless its tool asked to finish across interruptions."""
         running = self._running.get(action.call_id)

@@ -500,6 +500,11 @@ class VoiceSession:
         await handle.wait()
         return handle.text
 
+    def cancel_tools(self) -> int:
+        """Cancel every running tool call, including those that survive a barge-in
+        (`cancel_on_interrupt=False`, as command tools do); returns how many."""
+        return self._tools.cancel_all()
+
     async def answer_mcp_approval(
         self,
         approval_request_id: str,
