@@ -55,6 +55,14 @@ FORBIDDEN = {
         "sounddevice",
         "openai",
     ),
+    "command_tools": (
+        "realtime_cli.cli",
+        "realtime_cli.tui",
+        "realtime_cli.audio",
+        "realtime_cli.transport",
+        "realtime_cli.emulator",
+        "openai",
+    ),
     "transport": (
         "realtime_cli.audio",
         "realtime_cli.core",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -20,6 +20,9 @@ from realtime_cli.cli.options import (
     Profile,
 )
 from realtime_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from realtime_cli.cli.questions import ApprovePolicy
 
 __all__ = ["talk"]
 
@@ -144,7 +147,7 @@ def talk(
     from realtime_cli.cli.stderr_capture import StderrCapture
     from realtime_cli.cli.talk_tools import talk_tools
 
-    tools, questions = talk_tools(resolved.settings, approve)  # type: ignore[arg-type]
+    tools, questions = talk_tools(resolved.settings, cast("ApprovePolicy", approve))
     if key_fd is None and questions.can_ask and (tools or resolved.settings.mcp):
         key_fd = sys.stdin.fileno()  # y/n answers and `c` (cancel a running tool)
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.secrets)
