@@ -164,14 +164,21 @@ def _row(left: Text, right: Text) -> Table:
 def render_turn(turn: Turn) -> Text:
     """The text of one utterance: the user's tinted, an interrupted answer's unheard rest
     struck through, a still-streaming one with a cursor."""
+    if turn.failure is not None:
+        body = Text(printable(turn.text) + " " if turn.text else "")
+        body.append(f"({printable(turn.failure)})", style="bold red")
+        return body
     if turn.role == "user":
+        if turn.untranscribed and not turn.text:
+            return Text("(not transcribed)", style="dim italic")
         if not turn.text:
             return Text("…", style="dim")
         body = Text(printable(turn.text), style=USER_TEXT_STYLE)
     elif turn.interrupted:
         body = Text(printable(turn.heard_text))
         body.append(printable(turn.unheard_text), style=UNHEARD_STYLE)
-        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s)", style="dim italic")
+        estimate = ", heard text estimated" if turn.heard_estimated else ""
+        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s{estimate})", style="dim italic")
         return body
     else:
         body = Text(printable(turn.text))
