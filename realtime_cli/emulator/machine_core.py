@@ -145,6 +145,10 @@ class MachineCore:
         self._seq = 0
         self._active: dict[str, ActiveResponse] = {}
         self._item_bpm: dict[str, int] = {}
+        #: item_id -> the words of a user audio item as the model hears them (a scripted
+        #: transcript), known at the commit: in live mode the transcript comes too late for
+        #: the answer, but the model hears the audio itself.
+        self.heard_words: dict[str, str] = {}
         self._tokens_seen = 0
         self._buffer = bytearray()
         self._buffer_start_ms = 0.0

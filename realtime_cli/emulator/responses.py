@@ -211,6 +211,7 @@ class Responses(MachineCore):
             tool_choice=choice,
             script=self.script,
             audio_ms=self.item_audio_ms,
+            heard_words=self.heard_words.get,
             live=self.realism.live,
             parallel=parallel,
             rng=self.rng,

@@ -38,10 +38,14 @@ class Transcription(MachineCore):
 
     def _transcribe(self, target: str, audio_ms: float, audio: bytes) -> None:
         config = self._input_config().transcription
+        transcribing = isinstance(config, AudioTranscription)
+        # In live mode the model hears scripted words whether or not they are transcribed.
+        queued = self.script.next_transcript() if transcribing or self.realism.live else None
+        if queued is not None:
+            self.heard_words[target] = queued.text
         if not isinstance(config, AudioTranscription):
             return
         model = config.model if isinstance(config.model, str) else "whisper-1"
-        queued = self.script.next_transcript()
         if queued is not None:
             text, delay = queued.text, queued.delay
         else:

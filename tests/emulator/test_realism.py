@@ -328,3 +328,39 @@ def test_new_models_of_the_realtime_families_are_accepted() -> None:
                 assert error.error.message == 'Model "gpt-nope" is not supported in realtime mode.'
 
     arun(body())
+
+
+def test_live_answers_follow_templates_by_kind_of_request() -> None:
+    from realtime_cli.emulator.answers import answer, unheard_audio_answer
+
+    assert answer("hello") == "Hi there! What can I do for you?"
+    assert answer("what is twelve times 3?") == "12 times 3 is 36."
+    assert answer("Summarize this: the cat sat.") == "In short: the cat sat."
+    assert answer("thanks a lot") == "You're welcome. Anything else?"
+    assert answer("Where is Oslo?").startswith("Good question: where is Oslo.")
+    assert answer(None).startswith("I heard you, but")
+    assert unheard_audio_answer(2200).startswith("Thanks, I heard 2.2 seconds")
+
+
+def test_live_model_hears_scripted_speech_before_its_transcript_arrives() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "session.update",
+                    "session": {
+                        "type": "realtime",
+                        "output_modalities": ["text"],
+                        "audio": {"input": {"turn_detection": None}},
+                    },
+                }
+            )
+            emu.queue_transcript("what is two plus two", delay=2.0)
+            for event in append_events(speech_pcm(("tone", 400))):
+                await client.send(event)
+            await client.send({"type": "input_audio_buffer.commit"})
+            await client.send({"type": "response.create"})
+            done = (await client.recv_until("response.done"))[-1]
+            assert done.response.output[0].content[0].text == "2 plus 2 is 4."
+
+    arun(body())
