@@ -364,3 +364,25 @@ def test_live_model_hears_scripted_speech_before_its_transcript_arrives() -> Non
             assert done.response.output[0].content[0].text == "2 plus 2 is 4."
 
     arun(body())
+
+
+def test_failure_rate_fails_a_seeded_share_of_responses() -> None:
+    async def statuses(rate: float, seed: int) -> list[str]:
+        realism = Realism.measured(50.0, failure_rate=rate, seed=seed)
+        async with Emulator(speed=50.0, realism=realism) as emu, connect(emu) as client:
+            await client.send(TEXT_ONLY)
+            await client.send(say("hello"))
+            found = []
+            for _ in range(8):
+                await client.send({"type": "response.create"})
+                done = (await client.recv_until("response.done"))[-1]
+                found.append(done.response.status)
+            return found
+
+    async def body() -> None:
+        everything = await statuses(1.0, 1)
+        assert set(everything) <= {"failed", "incomplete"} and len(set(everything)) == 2
+        assert await statuses(0.5, 4) == await statuses(0.5, 4)  # seeded: reproducible
+        assert set(await statuses(0.0, 4)) == {"completed"}
+
+    arun(body(), timeout=30)
