@@ -98,9 +98,10 @@ class Emulator:
         async with Emulator() as emu:
             client = AsyncOpenAI(api_key="sk-test", base_url=emu.base_url)
 
-    `api_keys=None` accepts any key starting with `sk-` or `ek_`; otherwise only the given
-    keys (plus secrets minted by `client_secrets`). `speed` is how many times faster than
-    real time responses stream (the service streams a few times faster than real time).
+    `api_keys=None` accepts any key starting with `sk-` or `ek_` (any non-empty key with
+    `any_key=True`); otherwise only the given keys (plus secrets minted by `client_secrets`).
+    `speed` is how many times faster than real time responses stream (the service streams a
+    few times faster than real time).
 
     `faults` switches fault modes on (see `faults.FAULTS`); `faults` is also a plain set
     attribute that tests may change while clients are connected. `fault_settings` tunes them.
@@ -116,6 +117,7 @@ class Emulator:
         port: int = 0,
         *,
         api_keys: Collection[str] | None = None,
+        any_key: bool = False,
         speed: float = 5.0,
         chunk_ms: int = 150,
         ping_interval: float | None = 20.0,
@@ -141,7 +143,7 @@ class Emulator:
         #: Canned replies, tool arguments and transcripts (see `Script`).
         self.script = Script()
         self.ids = IdFactory()
-        self.keys = KeyRing(api_keys)
+        self.keys = KeyRing(api_keys, any_key=any_key)
         self.calls = CallRegistry()
         self.rest = RestApi(self.keys, self.calls, self.ids)
         #: Everything received, in order: REST requests, websocket openings, client frames.
