@@ -39,6 +39,15 @@ def say(text: str) -> dict[str, Any]:
     }
 
 
+def audio_input(**settings: Any) -> dict[str, Any]:
+    """A `session.update` of the input audio settings (and text output, if asked)."""
+    text = settings.pop("text", False)
+    session: dict[str, Any] = {"type": "realtime", "audio": {"input": settings}}
+    if text:
+        session["output_modalities"] = ["text"]
+    return {"type": "session.update", "session": session}
+
+
 TEXT_ONLY = {
     "type": "session.update",
     "session": {"type": "realtime", "output_modalities": ["text"]},
@@ -128,18 +137,7 @@ def test_transcription_is_late_and_can_complete_out_of_order() -> None:
     async def body() -> None:
         async with live() as emu, connect(emu) as client:
             await client.send(
-                {
-                    "type": "session.update",
-                    "session": {
-                        "type": "realtime",
-                        "audio": {
-                            "input": {
-                                "transcription": {"model": "gpt-4o-mini-transcribe"},
-                                "turn_detection": None,
-                            }
-                        },
-                    },
-                }
+                audio_input(transcription={"model": "gpt-4o-mini-transcribe"}, turn_detection=None)
             )
             await client.expect("session.updated")
             emu.queue_transcript("the first turn", delay=0.8)
@@ -172,19 +170,11 @@ def test_speech_started_item_id_is_the_committed_item_and_silence_transcribes_em
     async def body() -> None:
         async with live() as emu, connect(emu) as client:
             await client.send(
-                {
-                    "type": "session.update",
-                    "session": {
-                        "type": "realtime",
-                        "output_modalities": ["text"],
-                        "audio": {
-                            "input": {
-                                "transcription": {"model": "whisper-1"},
-                                "turn_detection": {"type": "server_vad", "create_response": False},
-                            }
-                        },
-                    },
-                }
+                audio_input(
+                    text=True,
+                    transcription={"model": "whisper-1"},
+                    turn_detection={"type": "server_vad", "create_response": False},
+                )
             )
             await client.expect("session.updated")
             for event in append_events(
@@ -196,12 +186,7 @@ def test_speech_started_item_id_is_the_committed_item_and_silence_transcribes_em
             assert started.item_id == events[-1].item_id
             await client.recv_until("conversation.item.input_audio_transcription.completed")
             # Silence, committed by hand, is transcribed as "".
-            await client.send(
-                {
-                    "type": "session.update",
-                    "session": {"type": "realtime", "audio": {"input": {"turn_detection": None}}},
-                }
-            )
+            await client.send(audio_input(turn_detection=None))
             await client.expect("session.updated")
             for event in append_events(speech_pcm(("silence", 500))):
                 await client.send(event)
@@ -254,18 +239,7 @@ def test_transcription_failed_on_request() -> None:
     async def body() -> None:
         async with live(faults={"transcription-failed"}) as emu, connect(emu) as client:
             await client.send(
-                {
-                    "type": "session.update",
-                    "session": {
-                        "type": "realtime",
-                        "audio": {
-                            "input": {
-                                "transcription": {"model": "gpt-4o-transcribe"},
-                                "turn_detection": None,
-                            }
-                        },
-                    },
-                }
+                audio_input(transcription={"model": "gpt-4o-transcribe"}, turn_detection=None)
             )
             for event in append_events(speech_pcm(("tone", 400))):
                 await client.send(event)
@@ -286,17 +260,7 @@ def test_idle_timeout_triggers_a_commit_and_a_response() -> None:
             emu.queue_reply("Hi.")
             emu.queue_reply("Are you still there?")
             await client.send(
-                {
-                    "type": "session.update",
-                    "session": {
-                        "type": "realtime",
-                        "audio": {
-                            "input": {
-                                "turn_detection": {"type": "server_vad", "idle_timeout_ms": 300}
-                            }
-                        },
-                    },
-                }
+                audio_input(turn_detection={"type": "server_vad", "idle_timeout_ms": 300})
             )
             await client.expect("session.updated")
             await client.send(say("hello"))
@@ -345,16 +309,7 @@ def test_live_answers_follow_templates_by_kind_of_request() -> None:
 def test_live_model_hears_scripted_speech_before_its_transcript_arrives() -> None:
     async def body() -> None:
         async with live() as emu, connect(emu) as client:
-            await client.send(
-                {
-                    "type": "session.update",
-                    "session": {
-                        "type": "realtime",
-                        "output_modalities": ["text"],
-                        "audio": {"input": {"turn_detection": None}},
-                    },
-                }
-            )
+            await client.send(audio_input(text=True, turn_detection=None))
             emu.queue_transcript("what is two plus two", delay=2.0)
             for event in append_events(speech_pcm(("tone", 400))):
                 await client.send(event)
