@@ -341,3 +341,35 @@ def test_failure_rate_fails_a_seeded_share_of_responses() -> None:
         assert set(await statuses(0.0, 4)) == {"completed"}
 
     arun(body(), timeout=30)
+
+
+def test_a_refused_commit_is_answered_late_after_the_next_commit() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(audio_input(turn_detection=None))
+            await client.expect("session.updated")
+            await client.send({"type": "input_audio_buffer.commit", "event_id": "empty"})
+            for event in append_events(speech_pcm(("tone", 300))):
+                await client.send(event)
+            await client.send({"type": "input_audio_buffer.commit", "event_id": "full"})
+            events = await client.recv_until("error")
+            kinds = [e.type for e in events]
+            # The error answers the first commit but comes after the second one's events.
+            assert kinds.index("input_audio_buffer.committed") < kinds.index("error")
+            assert events[-1].error.event_id == "empty"
+            assert events[-1].error.code == "input_audio_buffer_commit_empty"
+
+    arun(body())
+
+
+def test_unknown_type_refusal_lists_the_services_twelve_types() -> None:
+    async def body() -> None:
+        async with Emulator() as emu, connect(emu) as client:
+            await client.send({"type": "response.explode"})
+            error = await client.expect("error")
+            message = error.error.message
+            assert message.endswith("'response.create', and 'response.cancel'.")
+            assert message.count("', '") + message.count("', and '") == 11
+            assert "'session.close'" in message
+
+    arun(body())
