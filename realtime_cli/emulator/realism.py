@@ -40,6 +40,7 @@ class Realism:
     response_created_s: float = 0.0
     first_delta_s: float = 0.0
     committed_s: float = 0.0
+    rate_limits_s: float = 0.04
     #: A refused commit's `error` comes this late, after later events.
     commit_error_s: tuple[float, float] = (0.0, 0.0)
     transcription_s: tuple[float, float] = (0.0, 0.0)
@@ -68,6 +69,7 @@ class Realism:
             response_created_s=0.28 * scale,
             first_delta_s=0.48 * scale,
             committed_s=0.15 * scale,
+            rate_limits_s=0.04 * scale,
             commit_error_s=(0.8 * scale, 1.0 * scale),
             transcription_s=(0.5 * scale, 1.4 * scale),
             # A guess: the capture shows text well ahead of audio, not by how much.

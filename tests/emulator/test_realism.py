@@ -78,15 +78,15 @@ def test_latency_follows_the_measured_profile_scaled_by_speed() -> None:
             events = await client.recv_until("response.output_text.delta")
             first_delta = time.monotonic() - started
             done = await client.recv_until("response.done")
-            finished = time.monotonic()
             await client.expect("rate_limits.updated")
-            rate_limits = time.monotonic() - finished
+            # From the request: a gap measured between two arrivals could shrink under load.
+            rate_limits = time.monotonic() - started
             assert events and isinstance(done[-1], ResponseDone)
             # Lower bounds only: a loaded machine is slower, never faster.
             assert updated >= 0.26 * SCALE * 0.95
             assert created >= 0.28 * SCALE * 0.95
             assert first_delta >= 0.48 * SCALE * 0.95
-            assert rate_limits >= 0.04 * 0.9
+            assert rate_limits >= (0.48 + 0.04) * SCALE * 0.95
 
     arun(body())
 
