@@ -80,7 +80,7 @@ def test_late_out_of_order_transcripts_land_in_their_own_turns() -> None:
             emu.queue_reply("First answer.")
             emu.queue_reply("Second answer.")
             # The first turn's transcript comes last.
-            emu.queue_transcript("the first question", delay=0.9)
+            emu.queue_transcript("the first question", delay=1.5)
             emu.queue_transcript("the second question", delay=0.1)
             view = TalkView()
             plain = PlainTranscript(view)
