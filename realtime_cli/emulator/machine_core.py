@@ -149,6 +149,8 @@ class MachineCore:
         #: transcript), known at the commit: in live mode the transcript comes too late for
         #: the answer, but the model hears the audio itself.
         self.heard_words: dict[str, str] = {}
+        #: item_id -> transcription deltas already sent while the user was still speaking.
+        self._early_pieces: dict[str, int] = {}
         self._tokens_seen = 0
         self._buffer = bytearray()
         self._buffer_start_ms = 0.0
@@ -245,6 +247,9 @@ class MachineCore:
         raise NotImplementedError
 
     def _arm_idle_timeout(self, audio_end: float) -> None:
+        raise NotImplementedError
+
+    def _transcribe_during_speech(self, target: str) -> None:
         raise NotImplementedError
 
     def _emit_item_added_done(self, item: Item, previous: str | None) -> None:

@@ -29,6 +29,8 @@ from realtime_cli.protocol import (
 __all__ = ["Transcription"]
 
 LOGPROBS_INCLUDE = "item.input_audio_transcription.logprobs"
+#: Seconds between two transcription deltas sent during speech (at the measured speed).
+SPEECH_DELTA_S = 0.25
 #: RMS level (of full scale) below which committed audio is silence.
 SILENCE_RMS = 0.003
 
@@ -58,6 +60,33 @@ class Transcription(MachineCore):
         self._later(delay * 0.85, lambda: self._transcript_deltas(target, model, text, failed))
         self._later(delay, lambda: self._transcript_done(target, model, text, audio_ms, failed))
 
+    def _transcribe_during_speech(self, target: str) -> None:
+        """Live mode, a streaming transcription model: deltas while the user still speaks,
+        already naming the item the speech will become (PROTOCOL.md section 11)."""
+        config = self._input_config().transcription
+        queued = self.script.peek_transcript()
+        if not self.realism.live or queued is None or not isinstance(config, AudioTranscription):
+            return
+        if config.model in (UNSET, None, "whisper-1"):
+            return
+        step = self.realism.committed_s / 0.15 * SPEECH_DELTA_S  # scaled like the rest
+        self._early_pieces[target] = 0
+        for index, piece in enumerate(token_pieces(queued.text)):
+
+            def send(piece: str = piece) -> None:
+                self._early_pieces[target] = self._early_pieces.get(target, 0) + 1
+                self._emit(
+                    ConversationItemInputAudioTranscriptionDelta(
+                        event_id=self._eid(),
+                        item_id=target,
+                        content_index=0,
+                        delta=piece,
+                        obfuscation=self._obfuscation(piece),
+                    )
+                )
+
+            self._schedule(self._now + (index + 1) * step, f"speech-{target}", send)
+
     def _default_transcript(self, audio_ms: float, audio: bytes) -> str:
         if not self.realism.live:
             return f"Speech of {audio_ms / 1000:.1f} seconds."
@@ -77,6 +106,8 @@ class Transcription(MachineCore):
             pieces = [text]
         else:
             pieces = token_pieces(text) if self.realism.live else word_pieces(text)
+        # What went out while the user was speaking is not sent again.
+        pieces = pieces[self._early_pieces.pop(target, 0) :]
         for piece in pieces:
             self._emit(
                 ConversationItemInputAudioTranscriptionDelta(

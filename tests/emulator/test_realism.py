@@ -3,6 +3,7 @@ out-of-order transcription, failures on request, idle timeout, model names."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -371,5 +372,38 @@ def test_unknown_type_refusal_lists_the_services_twelve_types() -> None:
             assert message.endswith("'response.create', and 'response.cancel'.")
             assert message.count("', '") + message.count("', and '") == 11
             assert "'session.close'" in message
+
+    arun(body())
+
+
+def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_id() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(
+                audio_input(
+                    text=True,
+                    transcription={"model": "gpt-4o-mini-transcribe"},
+                    turn_detection={"type": "server_vad", "create_response": False},
+                )
+            )
+            await client.expect("session.updated")
+            text = "Hello there, my friend. How are you today?"
+            emu.queue_transcript(text, delay=0.3)
+            pcm = speech_pcm(("silence", 200), ("tone", 1500), ("silence", 900))
+            for event in append_events(pcm):
+                await client.send(event)
+                await asyncio.sleep(0.1 / SPEED * 5)  # a microphone's pace, sped up
+            events = await client.recv_until(
+                "conversation.item.input_audio_transcription.completed"
+            )
+            kinds = [e.type for e in events]
+            started = next(e for e in events if isinstance(e, InputAudioBufferSpeechStarted))
+            deltas = [
+                e for e in events if e.type == "conversation.item.input_audio_transcription.delta"
+            ]
+            first_delta = kinds.index("conversation.item.input_audio_transcription.delta")
+            assert first_delta < kinds.index("input_audio_buffer.committed")
+            assert {d.item_id for d in deltas} == {started.item_id}
+            assert "".join(d.delta for d in deltas) == text  # nothing sent twice
 
     arun(body())
