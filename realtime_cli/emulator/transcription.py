@@ -75,15 +75,7 @@ class Transcription(MachineCore):
 
             def send(piece: str = piece) -> None:
                 self._early_pieces[target] = self._early_pieces.get(target, 0) + 1
-                self._emit(
-                    ConversationItemInputAudioTranscriptionDelta(
-                        event_id=self._eid(),
-                        item_id=target,
-                        content_index=0,
-                        delta=piece,
-                        obfuscation=self._obfuscation(piece),
-                    )
-                )
+                self._user_delta(target, piece)
 
             self._schedule(self._now + (index + 1) * step, f"speech-{target}", send)
 
@@ -107,18 +99,21 @@ class Transcription(MachineCore):
         else:
             pieces = token_pieces(text) if self.realism.live else word_pieces(text)
         # What went out while the user was speaking is not sent again.
-        pieces = pieces[self._early_pieces.pop(target, 0) :]
-        for piece in pieces:
-            self._emit(
-                ConversationItemInputAudioTranscriptionDelta(
-                    event_id=self._eid(),
-                    item_id=target,
-                    content_index=0,
-                    delta=piece,
-                    logprobs=_logprobs(piece) if with_logprobs else UNSET,
-                    obfuscation=self._obfuscation(piece),
-                )
+        # What went out while the user was speaking is not sent again.
+        for piece in pieces[self._early_pieces.pop(target, 0) :]:
+            self._user_delta(target, piece, with_logprobs=with_logprobs)
+
+    def _user_delta(self, target: str, piece: str, *, with_logprobs: bool = False) -> None:
+        self._emit(
+            ConversationItemInputAudioTranscriptionDelta(
+                event_id=self._eid(),
+                item_id=target,
+                content_index=0,
+                delta=piece,
+                logprobs=_logprobs(piece) if with_logprobs else UNSET,
+                obfuscation=self._obfuscation(piece),
             )
+        )
 
     def _transcript_done(
         self, target: str, model: str, text: str, audio_ms: float, failed: bool
