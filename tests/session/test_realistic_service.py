@@ -12,7 +12,7 @@ from realtime_cli.core.actions import ResponseFinished
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.realism import Realism
 from realtime_cli.emulator.synth import speak
-from realtime_cli.protocol import ConversationItemDelete, ConversationItemTruncate
+from realtime_cli.protocol import ConversationItemDelete, ConversationItemTruncate, Error
 from realtime_cli.session import VoiceSession
 from realtime_cli.session.events import (
     AudioDelta,
@@ -200,7 +200,11 @@ def test_interrupting_before_any_audio_is_heard_deletes_the_item() -> None:
             sent = emu.client_events()
             assert any(isinstance(e, ConversationItemDelete) for e in sent)
             assert not any(isinstance(e, ConversationItemTruncate) for e in sent)
-            assert not [e for e in emu.sent if e.event.type == "error"]
+            # The delete is accepted (a cancel may race the end of generation under load).
+            errors = [e.event for e in emu.sent if isinstance(e.event, Error)]
+            assert [
+                e.error.code for e in errors if e.error.code != "response_cancel_not_active"
+            ] == []
             assert [e for e in emu.sent if e.event.type == "conversation.item.deleted"]
 
     arun(body())
