@@ -200,15 +200,19 @@ class TalkView:
             if turn.taken:
                 continue
             if not turn.settled:
-                waiting = (
-                    turn.role == "user"
-                    and turn.item_id is not None
-                    and self.status is not Status.CLOSED
-                    and self.now - turn.started_at < TRANSCRIPT_WAIT_S
-                )
-                if waiting:
-                    break
-                continue
+                if turn.role != "user" or turn.item_id is None:
+                    continue
+                if self.status is not Status.CLOSED:
+                    if self.now - turn.started_at < TRANSCRIPT_WAIT_S:
+                        break
+                    # Transcription deltas can stop with no error (reported): the line
+                    # goes out in its place with what came, or says nothing came.
+                    if not turn.text:
+                        turn.failure = f"no transcript after {TRANSCRIPT_WAIT_S:g} s"
+                    turn.done = True
+                    self._settle(turn)
+                elif not turn.text:
+                    continue
             turn.taken = True
             taken.append(turn)
         return taken
@@ -414,6 +418,8 @@ class TalkView:
         turn = self._user_turn(item_id)
         turn.text = text
         turn.done = True
+        if text and turn.failure and turn.failure.startswith("no transcript"):
+            turn.failure = None  # later than plain output waited, but the screen shows it
         if not text.strip() and not turn.settled:
             # Noise transcribed to nothing: not an utterance.
             if turn in self.turns:

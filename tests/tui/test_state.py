@@ -228,7 +228,15 @@ def test_a_user_line_that_never_gets_a_transcript_stops_holding_the_others_back(
     view.feed([ResponseFinished("r1", "completed")], 1.2)
     assert plain.flush() == []
     view.tick(1.0 + TRANSCRIPT_WAIT_S + 0.1)
-    assert plain.flush() == ["assistant: Hi."]
+    assert plain.flush() == [
+        f"you: (no transcript after {TRANSCRIPT_WAIT_S:g} s)",
+        "assistant: Hi.",
+    ]
+    # Deltas that stopped mid-item: what came is the line.
+    view.feed([SpeechStarted(0, item_id="u2"), UserTurnCommitted("u2", transcribed=True)], 10)
+    view.feed([TranscriptDelta("user", "u2", "half a sen")], 10.5)
+    view.tick(10 + TRANSCRIPT_WAIT_S + 0.1)
+    assert plain.flush() == ["you: half a sen"]
 
 
 def test_failed_response_and_revised_unheard_cost() -> None:
