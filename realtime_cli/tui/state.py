@@ -118,6 +118,8 @@ class Turn:
     heard_estimated: bool = False
     #: A user turn whose audio is not transcribed (transcription off).
     untranscribed: bool = False
+    #: A user turn whose transcript had not come (or stopped) when plain output moved on.
+    overdue: bool = False
     #: Why this turn has no (complete) text: a failed transcription, a failed or
     #: incomplete response, in the service's words.
     failure: str | None = None
@@ -207,8 +209,7 @@ class TalkView:
                         break
                     # Transcription deltas can stop with no error (reported): the line
                     # goes out in its place with what came, or says nothing came.
-                    if not turn.text:
-                        turn.failure = f"no transcript after {TRANSCRIPT_WAIT_S:g} s"
+                    turn.overdue = True
                     turn.done = True
                     self._settle(turn)
                 elif not turn.text:
@@ -418,8 +419,6 @@ class TalkView:
         turn = self._user_turn(item_id)
         turn.text = text
         turn.done = True
-        if text and turn.failure and turn.failure.startswith("no transcript"):
-            turn.failure = None  # later than plain output waited, but the screen shows it
         if not text.strip() and not turn.settled:
             # Noise transcribed to nothing: not an utterance.
             if turn in self.turns:
