@@ -1,0 +1,83 @@
+"""The far-end reference timeline and the pairing of microphone frames with it by time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from realtime_cli.audio.echo_canceller import PassThrough
+from realtime_cli.audio.echo_control import EchoControl
+from realtime_cli.audio.far_end import FarEndReference
+from realtime_cli.audio.sample_clock import SampleClock
+
+RATE = 24000
+
+
+def test_clock_follows_a_drifting_device_through_many_anchors() -> None:
+    # A device running 0.025 % fast (0.25 ms/s) anchored every 10 ms for 60 s: the clock
+    # must follow the real rate, not the nominal one, far past its anchor capacity.
+    clock = SampleClock(48000, capacity=64)
+    real_rate = 48000 * 1.00025
+    assert clock.time_at(0) is None and clock.index_at(0.0) is None
+    for block in range(6000):
+        index = block * 480
+        clock.anchor(index, 100.0 + index / real_rate)
+    index = 5990 * 480 + 123
+    expected = 100.0 + index / real_rate
+    assert clock.time_at(index) == pytest.approx(expected, abs=1e-6)
+    assert clock.index_at(expected) == pytest.approx(index, abs=0.05)
+    # The nominal rate alone would be 15 ms off after a minute.
+    assert abs(100.0 + index / 48000 - expected) > 0.014
+
+
+def test_reference_returns_what_was_at_the_dac_at_a_given_time() -> None:
+    ref = FarEndReference(seconds=1.0)
+    ramp = np.arange(RATE, dtype=np.float32) / RATE
+    ref.write(ramp[:2400])
+    ref.clock.anchor(1200, 50.0)  # timeline sample 1200 reached the DAC at t = 50 s
+    out = np.empty(240, dtype=np.float32)
+    ref.read(50.01, out)  # 10 ms later: sample 1440
+    np.testing.assert_array_equal(out, ramp[1440:1680])
+    ref.read(50.0 + (2400 - 1200 - 100) / RATE, out)  # runs past what was written
+    np.testing.assert_array_equal(out[:100], ramp[2300:2400])
+    assert not out[100:].any()
+    ref.read(49.0, out)  # before the first anchor's position 0: nothing was played
+    assert not out.any()
+
+
+def test_reference_forgets_what_was_overwritten() -> None:
+    ref = FarEndReference(seconds=1.0)
+    ref.write(np.ones(RATE, dtype=np.float32))
+    ref.write(np.full(RATE, 2.0, dtype=np.float32))
+    out = np.empty(240, dtype=np.float32)
+    ref.copy_from(100, out)  # long gone
+    assert not out.any()
+    ref.copy_from(RATE + RATE // 2, out)
+    assert (out == 2.0).all()
+
+
+class _Recording(PassThrough):
+    mode = "aec"  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.fars: list[np.ndarray] = []
+
+    def process(self, near, far):
+        self.fars.append(far.copy())
+        return near
+
+
+def test_echo_control_pairs_frames_by_time_not_by_arrival() -> None:
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ramp = np.arange(RATE, dtype=np.float32)
+    echo.reference.write(ramp)
+    echo.reference.clock.anchor(0, 10.0)
+    frame = np.zeros(480, dtype=np.int16)
+    echo.process(frame, 10.5)
+    echo.process(frame, 10.1)
+    echo.process(frame, None)
+    np.testing.assert_array_equal(canceller.fars[0], ramp[12000:12480])
+    np.testing.assert_array_equal(canceller.fars[1], ramp[2400:2880])
+    assert not canceller.fars[2].any()
+    assert echo.untimed_frames == 1
