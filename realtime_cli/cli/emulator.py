@@ -25,6 +25,7 @@ async def _serve(
     speed: float,
     faults: set[str],
     settings: FaultSettings,
+    vad_dbfs: float | None = None,
 ) -> None:
     from realtime_cli.emulator.server import Emulator  # numpy and the server: only to serve
 
@@ -35,7 +36,13 @@ async def _serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     async with Emulator(
-        host, port, api_keys=api_keys, speed=speed, faults=faults, fault_settings=settings
+        host,
+        port,
+        api_keys=api_keys,
+        speed=speed,
+        faults=faults,
+        fault_settings=settings,
+        vad_dbfs=vad_dbfs,
     ) as emu:
         typer.echo(f"base_url: {emu.base_url}")
         # The line is the readiness signal for scripts and tests reading a pipe.
@@ -73,6 +80,15 @@ def emulator(
         int,
         typer.Option(metavar="N", min=1, help="drop-1011/drop-reset: deltas sent before the drop."),
     ] = FaultSettings.drop_after,
+    vad_dbfs: Annotated[
+        float | None,
+        typer.Option(
+            metavar="DBFS",
+            max=0.0,
+            help="Server VAD fires on 10 ms frames above this level (the service: about -45)"
+            " instead of following the session's threshold.",
+        ),
+    ] = None,
 ) -> None:
     """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C."""
     faults = check_faults(fault or ())
@@ -80,4 +96,4 @@ def emulator(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, api_key or None, speed, faults, settings))
+        asyncio.run(_serve(host, port, api_key or None, speed, faults, settings, vad_dbfs))

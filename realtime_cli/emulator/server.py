@@ -107,6 +107,8 @@ class Emulator:
 
     `faults` switches fault modes on (see `faults.FAULTS`); `faults` is also a plain set
     attribute that tests may change while clients are connected. `fault_settings` tunes them.
+    `vad_dbfs` fixes the server VAD's level (dBFS per 10 ms frame, e.g. -45 to be as
+    sensitive as the service is believed to be) instead of mapping the session's threshold.
     """
 
     def __init__(
@@ -120,6 +122,7 @@ class Emulator:
         ping_interval: float | None = 20.0,
         faults: Collection[str] = (),
         fault_settings: FaultSettings | None = None,
+        vad_dbfs: float | None = None,
     ) -> None:
         _check_loopback(host)
         if speed <= 0:
@@ -131,6 +134,7 @@ class Emulator:
         self.speed = speed
         self.chunk_ms = chunk_ms
         self.ping_interval = ping_interval
+        self.vad_dbfs = vad_dbfs
         #: Fault modes in effect (names from `faults.FAULTS`); one-shot ones remove themselves.
         self.faults: set[str] = check_faults(faults)
         self.fault_settings = fault_settings or FaultSettings()
@@ -459,6 +463,7 @@ class Emulator:
             chunk_ms=self.chunk_ms,
             lifetime=lifetime,
             now=loop.time(),
+            vad_dbfs=self.vad_dbfs,
         )
         stream = _Stream()
         if not await self._send(socket, log, machine.start(loop.time()), stream):

@@ -266,6 +266,7 @@ class SessionMachine:
         rate_limit_delay: float = 0.04,
         lifetime: float | None = None,
         now: float = 0.0,
+        vad_dbfs: float | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -279,6 +280,8 @@ class SessionMachine:
         #: Seconds from `start` until the session expires (`error` session_expired, then
         #: `close_request`); None never expires.
         self.lifetime = lifetime
+        #: A fixed server VAD level (dBFS per 10 ms frame) instead of the session's threshold.
+        self.vad_dbfs = vad_dbfs
         #: When set, seconds between two deltas of a response (the `slow-response` fault);
         #: may change between calls and applies from the next delta on.
         self.delta_pause: float | None = None
@@ -463,6 +466,7 @@ class SessionMachine:
             silence_duration_ms=silence,
             sample_rate=rate,
             position_ms=int(self._audio_ms),
+            level_dbfs=self.vad_dbfs,
         )
 
     def _on_session_update(self, event: SessionUpdate) -> None:
