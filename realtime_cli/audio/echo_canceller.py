@@ -40,9 +40,17 @@ GATE_DB: Final = -40.0
 RESIDUAL_MARGIN_DB: Final = 10.0
 #: ...and the suppressor takes it down by this much more.
 RESIDUAL_SUPPRESS_DB: Final = -30.0
+#: Until AEC3 has converged (the first second or so of the first answer), anything not
+#: clearly louder than the predicted echo is taken for echo: half duplex while it learns.
+LEARNING_MARGIN_DB: Final = -6.0
+#: AEC3 has converged once it removes this much from blocks carrying echo...
+CONVERGED_ERLE_DB: Final = 20.0
+#: ...and has heard this many 10 ms blocks of echo (2 s of the assistant's voice).
+LEARNING_BLOCKS: Final = 200
 #: A block AEC3 reduced by this much was echo alone (used to learn the echo path gain).
 ECHO_ONLY_ERLE_DB: Final = 15.0
-_ECHO_PATH_SMOOTHING = 0.02
+_ECHO_PATH_RISE = 0.3
+_ECHO_PATH_FALL = 0.005
 _FLOOR_DB = -120.0
 
 
@@ -201,6 +209,11 @@ class Aec3Canceller:
         #: Echo path gain in dB (microphone echo level minus far-end level); starts at the
         #: loudest plausible echo so that the first answer is protected before it is learnt.
         self.echo_path_db = 0.0
+        #: AEC3's echo reduction on blocks that carried echo (smoothed), and whether it has
+        #: ever reached `CONVERGED_ERLE_DB`: until then AEC3 is still learning the room.
+        self.erle_db = 0.0
+        self.converged = False
+        self._echo_blocks = 0
         self.suppressed_blocks = 0
 
     def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
@@ -218,7 +231,10 @@ class Aec3Canceller:
         out_db = aec_db
         if self._residual and active.any():
             self._learn_echo_path(in_db, aec_db, far_peak, active)
-            residual = active & (aec_db < far_peak + self.echo_path_db - RESIDUAL_MARGIN_DB)
+            predicted = far_peak + self.echo_path_db
+            self._track_convergence(in_db, aec_db, predicted, active)
+            margin = RESIDUAL_MARGIN_DB if self.converged else LEARNING_MARGIN_DB
+            residual = active & (aec_db < predicted - margin)
             if residual.any() or self._last_gain != 1.0:
                 gains = np.where(residual, self._suppress, 1.0)
                 y = y * _ramp_gains(self._last_gain, gains)
@@ -231,6 +247,22 @@ class Aec3Canceller:
         out[:n] = float_to_pcm16(y)
         return out
 
+    def _track_convergence(
+        self,
+        in_db: NDArray[np.float64],
+        aec_db: NDArray[np.float64],
+        predicted: NDArray[np.float64],
+        active: NDArray[np.bool_],
+    ) -> None:
+        if self.converged:
+            return  # sticky: later low figures are the user talking over the answer
+        echo = active & (in_db > -50.0) & (in_db >= predicted - 6.0)
+        for erle in (in_db[echo] - aec_db[echo]).tolist():
+            self.erle_db += 0.05 * (erle - self.erle_db)
+        self._echo_blocks += int(np.count_nonzero(echo))
+        # AEC3 reaches its figure within a second but still leaks at new sounds for a while.
+        self.converged = self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= LEARNING_BLOCKS
+
     def _learn_echo_path(
         self,
         in_db: NDArray[np.float64],
@@ -238,10 +270,18 @@ class Aec3Canceller:
         far_peak: NDArray[np.float64],
         active: NDArray[np.bool_],
     ) -> None:
-        # Pure echo: AEC3 removed most of it, and it stands out of the room noise.
-        echo_only = active & (in_db - aec_db >= ECHO_ONLY_ERLE_DB) & (in_db > -70.0)
+        # Pure echo: AEC3 removed most of it, and it stands well out of the room noise (the
+        # quiet ends of echo tails would teach a gain far too low).
+        echo_only = (
+            active
+            & (in_db - aec_db >= ECHO_ONLY_ERLE_DB)
+            & (in_db > -60.0)
+            & (in_db > far_peak - 40.0)
+        )
+        # The loudest echo matters: rise quickly, fall slowly.
         for gain in (in_db[echo_only] - far_peak[echo_only]).tolist():
-            self.echo_path_db += _ECHO_PATH_SMOOTHING * (gain - self.echo_path_db)
+            rate = _ECHO_PATH_RISE if gain > self.echo_path_db else _ECHO_PATH_FALL
+            self.echo_path_db += rate * (gain - self.echo_path_db)
 
     @property
     def echo_removed_db(self) -> float | None:

@@ -21,6 +21,16 @@ Int16Array = NDArray[np.int16]
 
 _log = logging.getLogger(__name__)
 
+#: A reference this far (24 kHz samples, 200 ms) from where the clocks say jumps at once.
+_RESYNC_SAMPLES = 4800
+#: The smoothed pairing error (50 ms) that moves the reference by that much. Device time
+#: stamps wander: PulseAudio's ALSA plugin's ADC times by up to 30 ms over seconds on a
+#: path whose real delay does not move by a sample. AEC3 follows slow drift itself (its
+#: delay estimator), not steps, so steps are kept for what it cannot follow.
+_STEP_SAMPLES = 1200
+#: Per-frame weight of the newest pairing error (about 4 s of 20 ms frames).
+_ERROR_SMOOTHING = 0.005
+
 
 class EchoControl:
     """Pairs each microphone frame with the far-end samples playing when it was captured."""
@@ -30,7 +40,13 @@ class EchoControl:
         self.reference = reference or FarEndReference()
         self._far = np.zeros(0, dtype=np.float32)
         self._said_estimated = False
+        self._position: int | None = None  # where the next frame's reference starts
+        self._error = 0.0  # smoothed (clock target - position), in samples
+        #: Times the reference moved to follow clock drift.
+        self.drift_steps = 0
         self.frames = 0
+        #: Times the reference was re-synchronised with a jump (start, device hiccups).
+        self.resyncs = 0
         #: Frames processed with no time (before the capture's first callback): no reference.
         self.untimed_frames = 0
 
@@ -61,11 +77,12 @@ class EchoControl:
         if self._far.size < n:
             self._far = np.zeros(n, dtype=np.float32)
         far = self._far[:n]
-        if start_time is None:
+        target = None if start_time is None else self.reference.position_at(start_time)
+        if target is None:
             self.untimed_frames += 1
             far[:] = 0.0
         else:
-            self.reference.read(start_time, far)
+            self.reference.copy_into(self._continue_at(target, n), far)
         if self.reference.estimated_anchors and not self._said_estimated:
             self._said_estimated = True
             _log.debug(
@@ -73,3 +90,25 @@ class EchoControl:
                 "with the stream's nominal latency instead"
             )
         return self.canceller.process(frame, far)
+
+    def _continue_at(self, target: float, n: int) -> int:
+        # Consecutive frames get consecutive reference samples. AEC3 tolerates slow drift
+        # but not a reference that wanders or steps: with steady voiced sound, +-1 ms of
+        # wander over seconds already lets echo through. The device clocks' stamps wander by
+        # milliseconds, so the pairing follows their smoothed error and moves only when that
+        # passes `_STEP_SAMPLES` (two devices drifting 0.25 ms/s: every few minutes); a
+        # real jump (the first frame, a device hiccup) moves it at once.
+        position = self._position
+        if position is None or abs(target - position) > _RESYNC_SAMPLES:
+            if position is not None:
+                self.resyncs += 1
+            position = round(target)
+            self._error = 0.0
+        else:
+            self._error += _ERROR_SMOOTHING * (target - position - self._error)
+            if abs(self._error) > _STEP_SAMPLES:
+                position += round(self._error)
+                self._error = 0.0
+                self.drift_steps += 1
+        self._position = position + n
+        return position

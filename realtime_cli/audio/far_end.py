@@ -76,15 +76,15 @@ class FarEndReference:
     def read(self, at: float, out: FloatArray) -> FloatArray:
         """Fill `out` with what was at the DAC from monotonic time `at` on (zeros where
         nothing was played, not yet written, or already overwritten)."""
-        out[:] = 0.0
         position = self.clock.index_at(at)
         if position is None:
+            out[:] = 0.0
             return out
-        self.copy_from(round(position), out)
-        return out
+        return self.copy_into(round(position), out)
 
-    def copy_from(self, start: int, out: FloatArray) -> None:
-        """Copy timeline samples [start, start + len(out)) into `out` where still held."""
+    def copy_into(self, start: int, out: FloatArray) -> FloatArray:
+        """Fill `out` with timeline samples [start, start + len(out)), zeros where not held."""
+        out[:] = 0.0
         n = out.shape[0]
         written = self._written
         # Keep a block of slack: the writer may be overwriting the oldest samples right now.
@@ -92,7 +92,7 @@ class FarEndReference:
         lo = max(start, oldest, 0)
         hi = min(start + n, written)
         if hi <= lo:
-            return
+            return out
         cap = self._capacity
         a = lo % cap
         count = hi - lo
@@ -101,3 +101,4 @@ class FarEndReference:
         out[dest : dest + first] = self._buf[a : a + first]
         if first < count:
             out[dest + first : dest + count] = self._buf[: count - first]
+        return out
