@@ -42,6 +42,7 @@ class EchoControl:
         self._said_estimated = False
         self._position: int | None = None  # where the next frame's reference starts
         self._error = 0.0  # smoothed (clock target - position), in samples
+        self._breaks = 0
         #: Times the reference moved to follow clock drift.
         self.drift_steps = 0
         self.frames = 0
@@ -99,6 +100,9 @@ class EchoControl:
         # passes `_STEP_SAMPLES` (two devices drifting 0.25 ms/s: every few minutes); a
         # real jump (the first frame, a device hiccup) moves it at once.
         position = self._position
+        if self.reference.breaks != self._breaks:
+            self._breaks = self.reference.breaks
+            position = None
         if position is None or abs(target - position) > _RESYNC_SAMPLES:
             if position is not None:
                 self.resyncs += 1

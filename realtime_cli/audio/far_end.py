@@ -9,8 +9,6 @@ pairing by time rather than by callback order, so an echo is looked for where it
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -20,6 +18,9 @@ from realtime_cli.audio.sample_format import API_RATE
 FloatArray = NDArray[np.float32]
 
 DEFAULT_REFERENCE_S = 4.0
+#: Consecutive anchors this far (20 ms) off the nominal rate mean the timeline broke off
+#: (DAC stamps jitter by about 2 ms).
+_BREAK_SAMPLES = API_RATE // 50
 
 
 class FarEndReference:
@@ -37,6 +38,10 @@ class FarEndReference:
         #: Callbacks whose DAC time was missing or implausible (the nominal latency was used).
         self.estimated_anchors = 0
         self.anchors = 0
+        #: Times the timeline broke off (a flush that aborted the stream, a device restart):
+        #: the pairing must start again from the clock.
+        self.breaks = 0
+        self._last: tuple[float, float] | None = None
 
     @property
     def written(self) -> int:
@@ -58,13 +63,20 @@ class FarEndReference:
             self._buf[: n - first] = samples[first:]
         self._written += n
 
-    def anchor(self, position: float, latency_s: float, *, estimated: bool = False) -> None:
-        """Timeline `position` reaches the DAC `latency_s` from now (output callback).
+    def anchor(self, position: float, dac_time: float, *, estimated: bool = False) -> None:
+        """Timeline `position` reaches the DAC at monotonic `dac_time` (output callback).
 
-        `estimated` marks a latency that is the stream's nominal figure because the device
+        `estimated` marks a time from the stream's nominal latency because the device
         reported no usable DAC time.
         """
-        self.clock.anchor(position, time.monotonic() + latency_s)
+        last = self._last
+        broke = last is not None and (
+            abs((position - last[0]) - (dac_time - last[1]) * API_RATE) > _BREAK_SAMPLES
+        )
+        if broke:
+            self.breaks += 1
+        self._last = (position, dac_time)
+        self.clock.anchor(position, dac_time, restart=broke)
         self.anchors += 1
         if estimated:
             self.estimated_anchors += 1

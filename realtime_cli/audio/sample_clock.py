@@ -34,6 +34,7 @@ class SampleClock:
         self._capacity = capacity
         self._window = window
         self._count = 0  # anchors ever written; slot = count % capacity
+        self._first = 0  # the first anchor of the current stretch (see `restart`)
         self._line_count = -1
         self._line = (0.0, 0.0, 1.0 / self.rate)
 
@@ -42,8 +43,11 @@ class SampleClock:
         """True once the first anchor was written."""
         return self._count > 0
 
-    def anchor(self, index: float, at: float) -> None:
-        """Sample `index` of the stream meets the converter at monotonic time `at`."""
+    def anchor(self, index: float, at: float, *, restart: bool = False) -> None:
+        """Sample `index` of the stream meets the converter at monotonic time `at`;
+        `restart`: the stream broke off here, older anchors no longer apply."""
+        if restart:
+            self._first = self._count
         slot = self._count % self._capacity
         self._index[slot] = index
         self._time[slot] = at
@@ -57,7 +61,7 @@ class SampleClock:
             return None
         if count == self._line_count:
             return self._line
-        n = min(count, self._window)
+        n = min(count - self._first, self._window)
         slots = np.arange(count - n, count) % self._capacity
         index = self._index[slots]
         offset = self._time[slots] - index / self.rate

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 
 from realtime_cli.cli.calls import resolve, session_of
-from realtime_cli.cli.options import ConfigFile, Debug, LogAudio, LogFile, Model, Profile
+from realtime_cli.cli.options import (
+    ConfigFile,
+    Debug,
+    Instructions,
+    LogAudio,
+    LogFile,
+    Model,
+    Profile,
+)
 from realtime_cli.errors import UsageError
 
 __all__ = ["talk"]
@@ -19,15 +27,6 @@ _VAD = {"server": "server_vad", "semantic": "semantic_vad", "none": "none"}
 _ECHO_MODES = ("aec", "gate", "off")
 #: Silence after a WAV input, so that server VAD hears the end of the last utterance.
 TRAILING_SILENCE_S = 1.5
-
-
-def _instructions(value: str | None) -> str | None:
-    if value is None or not value.startswith("@"):
-        return value
-    try:
-        return Path(value[1:]).read_text()
-    except OSError as exc:
-        raise UsageError(f"cannot read instructions from {value[1:]}: {exc.strerror}") from exc
 
 
 def _device(value: str | None) -> int | str | None:
@@ -39,10 +38,7 @@ def _device(value: str | None) -> int | str | None:
 def talk(
     voice: Annotated[str | None, typer.Option("--voice", help="Assistant voice.")] = None,
     model: Model = None,
-    instructions: Annotated[
-        str | None,
-        typer.Option("--instructions", "-i", help="System instructions, or @FILE to read them."),
-    ] = None,
+    instructions: Instructions = None,
     vad: Annotated[
         str | None,
         typer.Option(
@@ -91,6 +87,16 @@ def talk(
     max_seconds: Annotated[
         float | None, typer.Option("--max-seconds", min=0.1, help="End after this long.")
     ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="FILE",
+            dir_okay=False,
+            help="Start with an earlier conversation: its --log file or JSON-lines "
+            "--transcript (interrupted answers as far as they were heard).",
+        ),
+    ] = None,
     log: LogFile = None,
     log_audio: LogAudio = False,
     profile: Profile = None,
@@ -98,6 +104,8 @@ def talk(
     debug: Debug = False,
 ) -> None:
     """Hold a spoken conversation; Ctrl-C ends it with a summary."""
+    from realtime_cli.cli.text_input import option_text
+
     if vad is not None and vad not in _VAD:
         raise UsageError(f"--vad must be server, semantic or none, got {vad!r}")
     if echo is not None and echo not in _ECHO_MODES:
@@ -108,7 +116,7 @@ def talk(
         {
             "voice": voice,
             "model": model,
-            "instructions": _instructions(instructions),
+            "instructions": option_text(instructions, "--instructions"),
             "vad.type": _VAD[vad] if vad else None,
             "transcription.model": transcribe,
             "audio.input_device": _device(input_device),
@@ -118,6 +126,14 @@ def talk(
     )
     if input_file is not None and not input_file.is_file():
         raise UsageError(f"--input-file {input_file}: no such file")
+    from realtime_cli.cli.output_paths import check_outputs
+
+    check_outputs({"--output-file": output_file, "--record": record, "--log": log})
+    history: list[tuple[str, str]] = []
+    if resume is not None:
+        from realtime_cli.cli.resume_source import load_history
+
+        history = load_history(resume)
     push_to_talk = resolved.settings.vad.type == "none"
     key_fd: int | None = None
     if push_to_talk and input_file is None:
@@ -128,16 +144,20 @@ def talk(
             )
         key_fd = sys.stdin.fileno()
     from realtime_cli.cli.connect import open_event_log
+    from realtime_cli.cli.stderr_capture import StderrCapture
 
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
+    noise = StderrCapture()
     if debug:
         from realtime_cli.cli.text_answer import log_debug_to_stderr
 
         log_debug_to_stderr()
     try:
+        noise.start()
         asyncio.run(
             _talk(
                 resolved,
+                noise,
                 input_file=input_file,
                 output_file=output_file,
                 record=record,
@@ -148,15 +168,21 @@ def talk(
                 event_log=event_log,
                 push_to_talk=push_to_talk,
                 key_fd=key_fd,
+                history=history,
             )
         )
     finally:
+        noise.stop()
         if event_log is not None:
             event_log.close()
+        if debug:
+            for line in noise.lines:
+                typer.echo(f"rt: debug: sound library: {line}", err=True)
 
 
 async def _talk(
     resolved: Any,
+    noise: Any,
     *,
     input_file: Path | None,
     output_file: Path | None,
@@ -168,6 +194,7 @@ async def _talk(
     event_log: Any,
     push_to_talk: bool,
     key_fd: int | None,
+    history: list[tuple[str, str]],
 ) -> None:
     # Imported here: numpy, sounddevice and rich cost ~150 ms, which `rt --help` need not pay.
     from realtime_cli.audio import (
@@ -231,10 +258,13 @@ async def _talk(
         max_seconds=max_seconds,
         event_log=event_log,
         files=files,
+        library_noise=noise,
+        sinks=[sink for sink in (recorder, speaker if output_file else None) if sink is not None],
         close_callbacks=[recorder.close] if recorder is not None else [],
         push_to_talk=push_to_talk,
         key_fd=key_fd,
         echo=echo,
+        history=history,
     )
     await run.run()
 

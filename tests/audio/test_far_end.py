@@ -93,3 +93,16 @@ def test_echo_control_pairs_frames_by_time_not_by_arrival() -> None:
     np.testing.assert_array_equal(canceller.fars[1], ramp[2400:2880])
     assert not canceller.fars[2].any()
     assert echo.untimed_frames == 1
+
+
+def test_a_flush_that_restarts_the_stream_is_a_break_and_the_clock_starts_over() -> None:
+    ref = FarEndReference()
+    for block in range(50):  # 10 ms blocks, DAC 100 ms ahead
+        ref.anchor(block * 240, 10.0 + block * 0.01 + 0.1)
+    assert ref.breaks == 0
+    # The stream was aborted: 150 ms of timeline was dropped, and it restarted 30 ms later.
+    for block in range(50, 60):
+        ref.anchor(block * 240 + 3600, 10.0 + block * 0.01 + 0.13)
+    assert ref.breaks == 1
+    # Only the anchors after the break place the timeline now.
+    assert ref.position_at(10.0 + 55 * 0.01 + 0.13) == pytest.approx(55 * 240 + 3600, abs=1)
