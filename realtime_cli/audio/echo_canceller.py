@@ -14,6 +14,7 @@ were playing at the same moment (see `far_end.FarEndReference`); none touches a 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Final, Literal, Protocol, get_args
 
@@ -103,23 +104,40 @@ class _FarWindow:
     still be in the microphone, and how loud that echo can be."""
 
     def __init__(self, tail_s: float = ECHO_TAIL_S) -> None:
-        self._history = np.full(max(1, math.ceil(tail_s * 100)), _FLOOR_DB)
+        blocks = max(1, math.ceil(tail_s * 100))
+        self._history: deque[float] = deque([_FLOOR_DB] * blocks, maxlen=blocks)
 
-    def update(self, far_db: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Feed the blocks' far-end levels; return each block's window maximum."""
-        joined = np.concatenate((self._history, far_db))
-        self._history = joined[-self._history.size :]
-        windows = np.lib.stride_tricks.sliding_window_view(joined, self._history.size + 1)
-        peak: NDArray[np.float64] = windows.max(axis=1)
-        return peak
+    def update(self, far_db: float) -> float:
+        """Feed one block's far-end level; return the window's maximum including it."""
+        self._history.append(far_db)
+        return max(self._history)
 
 
-def _ramp_gains(previous: float, gains: NDArray[np.float64]) -> FloatArray:
-    """Per-sample gain moving linearly from each block's previous gain to its own (no click)."""
-    starts = np.concatenate(([previous], gains[:-1]))
-    t = np.arange(1, BLOCK + 1, dtype=np.float64) / BLOCK
-    ramp = starts[:, None] + (gains - starts)[:, None] * t[None, :]
-    return ramp.reshape(-1).astype(np.float32)
+def _levels(*signals: FloatArray) -> list[list[float]]:
+    """RMS level (dBFS) of each 10 ms block of each signal (equal lengths, whole blocks)."""
+    blocks = np.stack(signals).reshape(len(signals), -1, BLOCK)
+    power = np.einsum("kij,kij->ki", blocks, blocks) * np.float32(1.0 / BLOCK)
+    levels: list[list[float]] = (10.0 * np.log10(power + np.float32(1e-12))).tolist()
+    return levels
+
+
+class _GainRamp:
+    """Applies per-block gains, moving linearly from the previous block's gain (no click)."""
+
+    def __init__(self) -> None:
+        self.last = 1.0
+        self._t = np.arange(1, BLOCK + 1, dtype=np.float32) / np.float32(BLOCK)
+
+    def apply(self, samples: FloatArray, gains: list[float]) -> FloatArray | None:
+        """`samples` scaled, or None when every gain is 1 (nothing to do)."""
+        if self.last == 1.0 and all(g == 1.0 for g in gains):
+            return None
+        starts = np.array([self.last, *gains[:-1]], dtype=np.float32)
+        ends = np.array(gains, dtype=np.float32)
+        ramp = starts[:, None] + (ends - starts)[:, None] * self._t[None, :]
+        self.last = gains[-1]
+        out: FloatArray = samples * ramp.reshape(-1)
+        return out
 
 
 class PassThrough:
@@ -144,9 +162,10 @@ class GateCanceller:
 
     def __init__(self, *, gate_db: float = GATE_DB, tail_s: float = ECHO_TAIL_S) -> None:
         self._gain = 10.0 ** (gate_db / 20.0)
+        self._gate_db = gate_db
         self._far = _FarWindow(tail_s)
         self._meter = _EchoMeter()
-        self._last_gain = 1.0
+        self._ramp = _GainRamp()
         self.gated_blocks = 0
 
     def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
@@ -154,16 +173,19 @@ class GateCanceller:
         n = near.shape[0] // BLOCK * BLOCK
         if n == 0:
             return near
-        active = self._far.update(block_levels_db(far[:n])) > FAR_ACTIVE_DBFS
-        gains = np.where(active, self._gain, 1.0)
-        self.gated_blocks += int(np.count_nonzero(gains < 1.0))
         x = pcm16_to_float(near[:n])
-        in_db = block_levels_db(x)
-        y = x * _ramp_gains(self._last_gain, gains)
-        self._last_gain = float(gains[-1])
-        out_db = block_levels_db(y)
-        for i in np.flatnonzero(gains < 1.0).tolist():
-            self._meter.add(float(in_db[i]), float(out_db[i]))
+        in_db, far_db = _levels(x, np.asarray(far[:n], dtype=np.float32))
+        gains = []
+        for level_in, level_far in zip(in_db, far_db, strict=True):
+            if self._far.update(level_far) > FAR_ACTIVE_DBFS:
+                gains.append(self._gain)
+                self.gated_blocks += 1
+                self._meter.add(level_in, level_in + self._gate_db)
+            else:
+                gains.append(1.0)
+        y = self._ramp.apply(x, gains)
+        if y is None:
+            return near
         out = near.copy()
         out[:n] = float_to_pcm16(y)
         return out
@@ -205,7 +227,7 @@ class Aec3Canceller:
         self._suppress = 10.0 ** (RESIDUAL_SUPPRESS_DB / 20.0)
         self._far = _FarWindow()
         self._meter = _EchoMeter()
-        self._last_gain = 1.0
+        self._ramp = _GainRamp()
         #: Echo path gain in dB (microphone echo level minus far-end level); starts at the
         #: loudest plausible echo so that the first answer is protected before it is learnt.
         self.echo_path_db = 0.0
@@ -224,64 +246,44 @@ class Aec3Canceller:
         x = pcm16_to_float(near[:n])
         reference = np.ascontiguousarray(far[:n], dtype=np.float32)
         y: FloatArray = self._apm.process(x, reference)
-        in_db = block_levels_db(x)
-        aec_db = block_levels_db(y)
-        far_peak = self._far.update(block_levels_db(reference))
-        active = far_peak > FAR_ACTIVE_DBFS
-        out_db = aec_db
-        if self._residual and active.any():
-            self._learn_echo_path(in_db, aec_db, far_peak, active)
-            predicted = far_peak + self.echo_path_db
-            self._track_convergence(in_db, aec_db, predicted, active)
-            margin = RESIDUAL_MARGIN_DB if self.converged else LEARNING_MARGIN_DB
-            residual = active & (aec_db < predicted - margin)
-            if residual.any() or self._last_gain != 1.0:
-                gains = np.where(residual, self._suppress, 1.0)
-                y = y * _ramp_gains(self._last_gain, gains)
-                self._last_gain = float(gains[-1])
-                out_db = aec_db + 20.0 * np.log10(gains)
-                self.suppressed_blocks += int(np.count_nonzero(residual))
-        for i in np.flatnonzero(active).tolist():
-            self._meter.add(float(in_db[i]), float(out_db[i]))
+        in_db, aec_db, far_db = _levels(x, y, reference)
+        gains = [
+            self._block(level_in, level_aec, self._far.update(level_far))
+            for level_in, level_aec, level_far in zip(in_db, aec_db, far_db, strict=True)
+        ]
+        ramped = self._ramp.apply(y, gains)
         out = near.copy()
-        out[:n] = float_to_pcm16(y)
+        out[:n] = float_to_pcm16(y if ramped is None else ramped)
         return out
 
-    def _track_convergence(
-        self,
-        in_db: NDArray[np.float64],
-        aec_db: NDArray[np.float64],
-        predicted: NDArray[np.float64],
-        active: NDArray[np.bool_],
-    ) -> None:
-        if self.converged:
-            return  # sticky: later low figures are the user talking over the answer
-        echo = active & (in_db > -50.0) & (in_db >= predicted - 6.0)
-        for erle in (in_db[echo] - aec_db[echo]).tolist():
-            self.erle_db += 0.05 * (erle - self.erle_db)
-        self._echo_blocks += int(np.count_nonzero(echo))
-        # AEC3 reaches its figure within a second but still leaks at new sounds for a while.
-        self.converged = self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= LEARNING_BLOCKS
-
-    def _learn_echo_path(
-        self,
-        in_db: NDArray[np.float64],
-        aec_db: NDArray[np.float64],
-        far_peak: NDArray[np.float64],
-        active: NDArray[np.bool_],
-    ) -> None:
+    def _block(self, in_db: float, aec_db: float, far_peak: float) -> float:
+        """One 10 ms block: learn from it, and return the suppressor's gain for it."""
+        if far_peak <= FAR_ACTIVE_DBFS:
+            return 1.0
+        predicted = far_peak + self.echo_path_db
+        erle = in_db - aec_db
         # Pure echo: AEC3 removed most of it, and it stands well out of the room noise (the
-        # quiet ends of echo tails would teach a gain far too low).
-        echo_only = (
-            active
-            & (in_db - aec_db >= ECHO_ONLY_ERLE_DB)
-            & (in_db > -60.0)
-            & (in_db > far_peak - 40.0)
-        )
-        # The loudest echo matters: rise quickly, fall slowly.
-        for gain in (in_db[echo_only] - far_peak[echo_only]).tolist():
+        # quiet ends of echo tails would teach a gain far too low). The loudest echo
+        # matters: rise quickly, fall slowly.
+        if erle >= ECHO_ONLY_ERLE_DB and in_db > -60.0 and in_db > far_peak - 40.0:
+            gain = in_db - far_peak
             rate = _ECHO_PATH_RISE if gain > self.echo_path_db else _ECHO_PATH_FALL
             self.echo_path_db += rate * (gain - self.echo_path_db)
+        if not self.converged and in_db > -50.0 and in_db >= predicted - 6.0:
+            # Sticky once reached: later low figures are the user talking over the answer.
+            # AEC3 reaches its figure within a second but still leaks at new sounds for a
+            # while, hence the minimum of echo heard.
+            self.erle_db += 0.05 * (erle - self.erle_db)
+            self._echo_blocks += 1
+            self.converged = (
+                self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= LEARNING_BLOCKS
+            )
+        margin = RESIDUAL_MARGIN_DB if self.converged else LEARNING_MARGIN_DB
+        suppress = self._residual and aec_db < predicted - margin
+        if suppress:
+            self.suppressed_blocks += 1
+        self._meter.add(in_db, aec_db + (RESIDUAL_SUPPRESS_DB if suppress else 0.0))
+        return self._suppress if suppress else 1.0
 
     @property
     def echo_removed_db(self) -> float | None:
