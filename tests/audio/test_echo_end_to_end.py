@@ -80,9 +80,14 @@ async def _converse(
     async with Emulator(speed=5, vad_dbfs=SERVICE_VAD_DBFS) as emu:
         for _ in range(answers + 1):
             emu.script.queue_reply(ANSWER)
-        mic = SoundDeviceMicrophone(MIC, latency=LATENCY, silence_timeout_s=None, echo=echo)
-        raw = SoundDeviceMicrophone("vmic", latency=LATENCY, silence_timeout_s=None)
-        speaker = SoundDeviceSpeaker("vspeaker", latency=LATENCY, far_end=echo.reference)
+        # A 48 kHz microphone with a 44.1 kHz speaker: the pairing must not care.
+        mic = SoundDeviceMicrophone(
+            MIC, rate=48000, latency=LATENCY, silence_timeout_s=None, echo=echo
+        )
+        raw = SoundDeviceMicrophone("vmic", rate=48000, latency=LATENCY, silence_timeout_s=None)
+        speaker = SoundDeviceSpeaker(
+            "vspeaker", rate=44100, latency=LATENCY, far_end=echo.reference
+        )
 
         async def sent() -> AsyncIterator[np.ndarray]:
             async for frame in mic:

@@ -106,3 +106,17 @@ def test_a_flush_that_restarts_the_stream_is_a_break_and_the_clock_starts_over()
     assert ref.breaks == 1
     # Only the anchors after the break place the timeline now.
     assert ref.position_at(10.0 + 55 * 0.01 + 0.13) == pytest.approx(55 * 240 + 3600, abs=1)
+
+
+def test_a_device_without_dac_time_is_said_once_under_debug(caplog) -> None:
+    import logging
+
+    echo = EchoControl(_Recording())
+    echo.reference.write(np.zeros(RATE, dtype=np.float32))
+    echo.reference.anchor(0, 10.0, estimated=True)  # the speaker used its nominal latency
+    frame = np.zeros(480, dtype=np.int16)
+    with caplog.at_level(logging.DEBUG, logger="realtime_cli"):
+        echo.process(frame, 10.1)
+        echo.process(frame, 10.12)
+    lines = [r.getMessage() for r in caplog.records if "DAC time" in r.getMessage()]
+    assert len(lines) == 1 and "nominal latency" in lines[0]
