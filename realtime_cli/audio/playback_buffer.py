@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realtime_cli.audio.resample import Resampler, make_resampler
-from realtime_cli.audio.ring_buffer import SampleRing
+from realtime_cli.audio.ring_buffer import SampleSink
 from realtime_cli.audio.sample_format import API_RATE, pcm16_from_bytes_or_array, pcm16_to_float
 
 FloatArray = NDArray[np.float32]
@@ -88,7 +88,7 @@ class PlaybackBuffer:
         max_prebuffer_s: float = DEFAULT_MAX_PREBUFFER_S,
         fade_s: float = DEFAULT_FADE_S,
         resampler: Resampler | None = None,
-        tap: SampleRing | None = None,
+        tap: SampleSink | None = None,
     ) -> None:
         self.device_rate = device_rate
         self._resampler = resampler or make_resampler(API_RATE, device_rate)
@@ -272,6 +272,13 @@ class PlaybackBuffer:
     def resampler_delay_s(self) -> float:
         """The output resampler's group delay."""
         return self._resampler.group_delay_s
+
+    @property
+    def emitted_position(self) -> float:
+        """Timeline position (24 kHz samples, as written to `tap`) of the next sample the
+        device gets: the first sample of the coming `render()` block, resampler delay
+        included."""
+        return self._emitted
 
     @property
     def primed(self) -> bool:

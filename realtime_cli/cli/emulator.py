@@ -33,6 +33,7 @@ async def _serve(
     faults: set[str],
     settings: FaultSettings,
     realism: Realism,
+    vad_dbfs: float | None = None,
 ) -> None:
     from realtime_cli.emulator.server import Emulator  # numpy and the server: only to serve
 
@@ -51,6 +52,7 @@ async def _serve(
         faults=faults,
         fault_settings=settings,
         realism=realism,
+        vad_dbfs=vad_dbfs,
     )
     try:
         await emu.start()
@@ -149,6 +151,15 @@ def emulator(
         int,
         typer.Option(metavar="N", min=1, help="drop-1011/drop-reset: deltas sent before the drop."),
     ] = FaultSettings.drop_after,
+    vad_dbfs: Annotated[
+        float | None,
+        typer.Option(
+            metavar="DBFS",
+            max=0.0,
+            help="Server VAD fires on 10 ms frames above this level (the service: about -45)"
+            " instead of following the session's threshold.",
+        ),
+    ] = None,
 ) -> None:
     """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C."""
     faults = check_faults(fault or ())
@@ -160,5 +171,7 @@ def emulator(
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
-            _serve(host, port, api_key or None, check_keys, speed, faults, settings, realism)
+            _serve(
+                host, port, api_key or None, check_keys, speed, faults, settings, realism, vad_dbfs
+            )
         )

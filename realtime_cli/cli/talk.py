@@ -24,6 +24,7 @@ from realtime_cli.errors import UsageError
 __all__ = ["talk"]
 
 _VAD = {"server": "server_vad", "semantic": "semantic_vad", "none": "none"}
+_ECHO_MODES = ("aec", "gate", "off")
 #: Silence after a WAV input, so that server VAD hears the end of the last utterance.
 TRAILING_SILENCE_S = 1.5
 
@@ -52,6 +53,14 @@ def talk(
     no_barge_in: Annotated[
         bool, typer.Option("--no-barge-in", help="Do not stop the assistant when you speak.")
     ] = False,
+    echo: Annotated[
+        str | None,
+        typer.Option(
+            "--echo",
+            help="Speaker echo in the microphone: aec (cancel it, the default), gate (mute the"
+            " microphone while the assistant speaks; interrupt with a key) or off (headphones).",
+        ),
+    ] = None,
     no_reconnect: Annotated[
         bool,
         typer.Option("--no-reconnect", help="End, rather than reconnect, when the link drops."),
@@ -99,6 +108,8 @@ def talk(
 
     if vad is not None and vad not in _VAD:
         raise UsageError(f"--vad must be server, semantic or none, got {vad!r}")
+    if echo is not None and echo not in _ECHO_MODES:
+        raise UsageError(f"--echo must be aec, gate or off, got {echo!r}")
     resolved = resolve(
         profile,
         config,
@@ -110,6 +121,7 @@ def talk(
             "transcription.model": transcribe,
             "audio.input_device": _device(input_device),
             "audio.output_device": _device(output_device),
+            "audio.echo": echo,
         },
     )
     if input_file is not None and not input_file.is_file():
@@ -136,6 +148,10 @@ def talk(
 
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
     noise = StderrCapture()
+    if debug:
+        from realtime_cli.cli.text_answer import log_debug_to_stderr
+
+        log_debug_to_stderr()
     try:
         noise.start()
         asyncio.run(
@@ -196,6 +212,12 @@ async def _talk(
     recorder = StereoRecorder(record) if record is not None else None
     microphone: Any
     speaker: Any
+    # Only a live speaker can echo into a live microphone.
+    echo = (
+        _echo_control(audio.echo, frame_samples)
+        if input_file is None and output_file is None
+        else None
+    )
     if input_file is not None:
         microphone = WavMicrophone(
             input_file,
@@ -209,6 +231,7 @@ async def _talk(
             rate=audio.input_sample_rate,
             frame_samples=frame_samples,
             recorder=recorder,
+            echo=echo,
         )
     if output_file is not None:
         speaker = WavSpeaker(output_file, prebuffer_s=audio.prebuffer_ms / 1000, recorder=recorder)
@@ -218,7 +241,10 @@ async def _talk(
             rate=audio.output_sample_rate,
             prebuffer_s=audio.prebuffer_ms / 1000,
             recorder=recorder,
+            far_end=echo.reference if echo is not None else None,
         )
+    if echo is not None and echo.mode == "gate" and key_fd is None and sys.stdin.isatty():
+        key_fd = sys.stdin.fileno()  # half duplex: a key interrupts the assistant
     files = [p for p in (output_file, record) if p is not None]
     run = TalkRun(
         options=resolved.connect_options(),
@@ -237,6 +263,22 @@ async def _talk(
         close_callbacks=[recorder.close] if recorder is not None else [],
         push_to_talk=push_to_talk,
         key_fd=key_fd,
+        echo=echo,
         history=history,
     )
     await run.run()
+
+
+def _echo_control(mode: Any, frame_samples: int) -> Any:
+    """The microphone's echo control for `audio.echo` (validated by the settings)."""
+    from realtime_cli.audio.echo_canceller import BLOCK
+    from realtime_cli.audio.echo_control import EchoControl
+
+    if mode != "off" and frame_samples % BLOCK:
+        raise UsageError(
+            f"audio.frame_ms must be a multiple of 10 with --echo {mode} "
+            f"(got {frame_samples // 24}); use --echo off with headphones"
+        )
+    return EchoControl.for_mode(
+        mode, warn=lambda line: print(f"rt: warning: {line}", file=sys.stderr)
+    )

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from realtime_cli.audio import Microphone, Speaker
+from realtime_cli.audio.echo_control import EchoControl
 from realtime_cli.cli.keys import KeyReader, key_name
 from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
 from realtime_cli.cli.stderr_capture import StderrCapture
@@ -90,6 +91,8 @@ class TalkRun:
     push_to_talk: bool = False
     key_fd: int | None = None
     talk_key: str = " "
+    #: The microphone's echo control (None: WAV devices or a library caller's own).
+    echo: EchoControl | None = None
     #: An earlier conversation to start from (`--resume`), as `(role, text)` messages.
     history: list[tuple[str, str]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
@@ -105,6 +108,8 @@ class TalkRun:
         self.view = TalkView(
             model=model, voice=voice if isinstance(voice, str) else None, started_at=self.clock()
         )
+        if self.echo is not None:
+            self.view.set_echo(self.echo.mode, None)
         self._plain = PlainTranscript(self.view, sys.stdout) if self.plain else None
         self._speech_end: float | None = None
         self._warned_silent = False
@@ -177,7 +182,21 @@ class TalkRun:
                 return stopped_writing(getattr(sink, "path", None) or "the log", error)
         return None
 
+    @property
+    def _gated(self) -> bool:
+        # Half duplex: the microphone is muted while the assistant speaks, so a key interrupts.
+        return self.echo is not None and self.echo.mode == "gate" and self._turns is None
+
     def _open_keys(self) -> None:
+        if self._gated and not self.headless and self.key_fd is not None:
+            self._keys = KeyReader(self.key_fd, self._on_key)
+            self._keys.open()
+            self.view.notice(
+                f"echo gate: the microphone is muted while the assistant speaks; press "
+                f"{key_name(self.talk_key)} to interrupt",
+                self.clock(),
+            )
+            return
         if self._turns is None:
             return
         live_keys = not self.headless and self.key_fd is not None
@@ -191,6 +210,9 @@ class TalkRun:
         self._refresh()
 
     def _on_key(self, key: str) -> None:
+        if self._gated and key == self.talk_key:
+            self._interrupt_task = asyncio.get_running_loop().create_task(self._voice.barge_in())
+            return
         if self._turns is None or key != self.talk_key:
             return
         self._turns.press(self.clock())
@@ -249,6 +271,8 @@ class TalkRun:
             samples = np.asarray(frame, dtype=np.float32)
             rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0 if samples.size else 0.0
             self.view.set_mic_rms(rms)
+            if self.echo is not None:
+                self.view.set_echo(self.echo.mode, self.echo.echo_removed_db)
             yield frame
 
     async def _pump(self, session: VoiceSession, input_done: asyncio.Event) -> None:

@@ -100,6 +100,7 @@ default_profile = {name}
 # prebuffer_ms = 100
 # input_sample_rate = 48000
 # output_sample_rate = 48000
+# echo = "aec"   # or "gate" (half duplex), "off" (headphones)
 
 # A function the model may call; repeat the [[...]] block for more.
 # [[profiles.{profile}.tools]]

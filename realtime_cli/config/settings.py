@@ -90,7 +90,9 @@ class AudioSettings(_Table, frozen=True):
     """Local audio devices and buffering; never sent to the server.
 
     A device is a PortAudio index or a substring of its name; unset means the system default.
-    A sample rate left unset means the device's native rate.
+    A sample rate left unset means the device's native rate. `echo`: `aec` cancels the
+    speaker's echo in the microphone (full duplex), `gate` mutes the microphone while the
+    assistant speaks (half duplex), `off` for headphones.
     """
 
     input_device: _Device | None = None
@@ -99,6 +101,7 @@ class AudioSettings(_Table, frozen=True):
     prebuffer_ms: Annotated[int, Meta(ge=0, le=5000)] = 100
     input_sample_rate: _SampleRate | None = None
     output_sample_rate: _SampleRate | None = None
+    echo: Literal["aec", "gate", "off"] = "aec"
 
 
 class FunctionTool(_Table, frozen=True):

@@ -65,6 +65,7 @@ class InputAudio(MachineCore):
             silence_duration_ms=silence,
             sample_rate=rate,
             position_ms=int(self._audio_ms),
+            level_dbfs=self.vad_dbfs,
         )
 
     def _on_append(self, event: InputAudioBufferAppend) -> None:

@@ -110,6 +110,7 @@ class MachineCore:
         realism: Realism | None = None,
         rng: random.Random | None = None,
         fire: Callable[[str], bool] | None = None,
+        vad_dbfs: float | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -123,6 +124,8 @@ class MachineCore:
         #: Seconds from `start` until the session expires (`error` session_expired, then
         #: `close_request`); None never expires.
         self.lifetime = lifetime
+        #: A fixed server VAD level (dBFS per 10 ms frame) instead of the session's threshold.
+        self.vad_dbfs = vad_dbfs
         #: When set, seconds between two deltas of a response (the `slow-response` fault);
         #: may change between calls and applies from the next delta on.
         self.delta_pause: float | None = None

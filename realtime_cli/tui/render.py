@@ -34,6 +34,7 @@ __all__ = [
     "STATUS_STYLES",
     "UNHEARD_STYLE",
     "TalkScreen",
+    "echo_label",
     "mic_meter",
     "push_to_talk_line",
     "render_footer",
@@ -97,6 +98,14 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
+def echo_label(view: TalkView) -> Text:
+    """The echo mode and, once the assistant has spoken, how much echo it removes."""
+    label = Text.assemble(("  echo ", "dim"), view.echo_mode or "off")
+    if view.echo_removed_db is not None:
+        label.append(f" -{max(0.0, view.echo_removed_db):.0f} dB", style="dim")
+    return label
+
+
 def push_to_talk_line(view: TalkView) -> Text | None:
     """What the user does next with manual turns (None when the service detects turns)."""
     state = view.push_to_talk
@@ -140,6 +149,8 @@ def render_header(view: TalkView) -> RenderableType:
         ("  stop ", "dim"),
         _ms(view.last_barge_in_ms),
     )
+    if view.echo_mode is not None:
+        latency.append_text(echo_label(view))
     spend = Text.assemble(
         ("tokens ", "dim"),
         f"{view.input_tokens:,}",

@@ -168,6 +168,10 @@ class TalkView:
     push_to_talk: PushToTalkState | None = None
     #: The key that starts and sends a turn, as shown (None: the turn is the input file).
     talk_key: str | None = None
+    #: Echo handling of the microphone (aec, gate, off; None: not a live microphone) and how
+    #: much echo it removes while the assistant speaks (dB, None before it has spoken).
+    echo_mode: str | None = None
+    echo_removed_db: float | None = None
     _by_item: dict[str, Turn] = field(default_factory=dict, init=False, repr=False)
     _pending_latency: float | None = field(default=None, init=False, repr=False)
 
@@ -235,6 +239,11 @@ class TalkView:
     def set_mic_level(self, dbfs: float | None) -> None:
         """The microphone's current level in dBFS (`None` when the mic is closed)."""
         self.mic_dbfs = None if dbfs is None else max(MIC_FLOOR_DBFS, min(0.0, dbfs))
+
+    def set_echo(self, mode: str, removed_db: float | None) -> None:
+        """The echo mode in use and its live figure."""
+        self.echo_mode = mode
+        self.echo_removed_db = removed_db
 
     def set_mic_rms(self, rms: float) -> None:
         """The microphone's current RMS level of float samples (0..1)."""
