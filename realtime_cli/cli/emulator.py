@@ -81,7 +81,9 @@ def _bind_error(host: str, port: int, exc: OSError) -> str:
 
 
 def emulator(
-    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Loopback address to listen on.")
+    ] = "127.0.0.1",
     port: Annotated[
         int,
         typer.Option(
@@ -105,7 +107,10 @@ def emulator(
         ),
     ] = False,
     speed: Annotated[
-        float, typer.Option(help="How many times faster than real time responses stream.")
+        float,
+        typer.Option(
+            metavar="FACTOR", help="How many times faster than real time responses stream."
+        ),
     ] = 5.0,
     fault: Annotated[
         list[str] | None, typer.Option("--fault", metavar="NAME", help=_FAULT_HELP)
@@ -123,7 +128,17 @@ def emulator(
         typer.Option(metavar="N", min=1, help="drop-1011/drop-reset: deltas sent before the drop."),
     ] = FaultSettings.drop_after,
 ) -> None:
-    """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C."""
+    """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C.
+
+    It prints the two export lines to paste into another terminal; any non-empty key works
+    unless --check-keys or --api-key is given.
+
+    Examples:
+
+      rt emulator
+
+      rt emulator --port 8765 --fault drop-1011
+    """
     faults = check_faults(fault or ())
     settings = FaultSettings(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after

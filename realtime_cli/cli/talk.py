@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +22,8 @@ from realtime_cli.errors import UsageError
 
 __all__ = ["talk"]
 
+#: The built-in voice (a profile or $RT_VOICE may choose another).
+DEFAULT_VOICE = "marin"
 _VAD = {"server": "server_vad", "semantic": "semantic_vad", "none": "none"}
 #: Silence after a WAV input, so that server VAD hears the end of the last utterance.
 TRAILING_SILENCE_S = 1.5
@@ -35,15 +36,21 @@ def _device(value: str | None) -> int | str | None:
 
 
 def talk(
-    voice: Annotated[str | None, typer.Option("--voice", help="Assistant voice.")] = None,
+    voice: Annotated[
+        str | None,
+        typer.Option(
+            "--voice", metavar="VOICE", help=f"Assistant voice (default: {DEFAULT_VOICE})."
+        ),
+    ] = None,
     model: Model = None,
     instructions: Instructions = None,
     vad: Annotated[
         str | None,
         typer.Option(
             "--vad",
-            help="Turn detection: server, semantic or none (push-to-talk: hold or press SPACE;"
-            " with --input-file the whole file is one turn).",
+            metavar="server|semantic|none",
+            help="Turn detection (default: server): server, semantic or none (push-to-talk: "
+            "hold or press SPACE; with --input-file the whole file is one turn).",
         ),
     ] = None,
     transcribe: Annotated[
@@ -57,26 +64,51 @@ def talk(
         typer.Option("--no-reconnect", help="End, rather than reconnect, when the link drops."),
     ] = False,
     input_device: Annotated[
-        str | None, typer.Option("--input-device", help="Microphone: index or name part.")
+        str | None,
+        typer.Option(
+            "--input-device", metavar="DEVICE", help="Microphone: index or name part (rt devices)."
+        ),
     ] = None,
     output_device: Annotated[
-        str | None, typer.Option("--output-device", help="Speaker: index or name part.")
+        str | None,
+        typer.Option(
+            "--output-device", metavar="DEVICE", help="Speaker: index or name part (rt devices)."
+        ),
     ] = None,
     input_file: Annotated[
         Path | None,
-        typer.Option("--input-file", dir_okay=False, help="A WAV file as the microphone."),
+        typer.Option(
+            "--input-file", metavar="FILE.wav", dir_okay=False, help="A WAV file as the microphone."
+        ),
     ] = None,
     output_file: Annotated[
         Path | None,
-        typer.Option("--output-file", dir_okay=False, help="Write what would be played to WAV."),
+        typer.Option(
+            "--output-file",
+            metavar="FILE.wav",
+            dir_okay=False,
+            help="Write what would be played to WAV.",
+        ),
     ] = None,
     record: Annotated[
         Path | None,
-        typer.Option("--record", dir_okay=False, help="Stereo WAV: left you, right the assistant."),
+        typer.Option(
+            "--record",
+            metavar="FILE.wav",
+            dir_okay=False,
+            help="Stereo WAV: left you, right the assistant.",
+        ),
     ] = None,
-    plain: Annotated[bool, typer.Option("--plain", help="One plain line per utterance.")] = False,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="One plain line per utterance (the default when stdout is not a terminal).",
+        ),
+    ] = False,
     max_seconds: Annotated[
-        float | None, typer.Option("--max-seconds", min=0.1, help="End after this long.")
+        float | None,
+        typer.Option("--max-seconds", metavar="SECONDS", min=0.1, help="End after this long."),
     ] = None,
     log: LogFile = None,
     log_audio: LogAudio = False,
@@ -84,7 +116,16 @@ def talk(
     config: ConfigFile = None,
     debug: Debug = False,
 ) -> None:
-    """Hold a spoken conversation; Ctrl-C ends it with a summary."""
+    """Hold a spoken conversation; Ctrl-C ends it with a summary.
+
+    Examples:
+
+      rt talk --voice cedar --transcribe gpt-4o-mini-transcribe
+
+      rt talk --vad none        (push-to-talk: hold SPACE)
+
+      rt talk --input-file question.wav --output-file answer.wav --plain
+    """
     from realtime_cli.cli.text_input import option_text
 
     if vad is not None and vad not in _VAD:
@@ -116,6 +157,8 @@ def talk(
                 "one; use --input-file to send a WAV file as one turn"
             )
         key_fd = sys.stdin.fileno()
+    import asyncio  # here, not at the top: `rt talk --help` need not load it
+
     from realtime_cli.cli.connect import open_event_log
     from realtime_cli.cli.stderr_capture import StderrCapture
 
