@@ -13,9 +13,17 @@ from collections.abc import Iterator, MutableMapping
 from typing import Any, NamedTuple
 
 import typer
-from typer import _click
-from typer._coercion import PassThroughRuntimeParam
 from typer.core import TyperGroup
+
+_PassThrough: Any
+try:  # typer with its own click and pydantic coercion; older typer has neither
+    from typer._coercion import PassThroughRuntimeParam as _PassThrough
+except ImportError:  # pragma: no cover - depends on the installed typer
+    _PassThrough = None
+
+#: click's Command and Context (typer vendors click in recent versions, imports it before).
+Command = Any
+Context = Any
 
 __all__ = ["COMMANDS", "LazyGroup", "LazySpec"]
 
@@ -64,7 +72,7 @@ COMMANDS: dict[str, LazySpec] = {
 }
 
 
-def load_command(name: str, spec: LazySpec) -> _click.Command:
+def load_command(name: str, spec: LazySpec) -> Command:
     """Import the command's module and build its click command."""
     module_name, _, attribute = spec.target.partition(":")
     target: Any = getattr(importlib.import_module(module_name), attribute)
@@ -75,20 +83,20 @@ def load_command(name: str, spec: LazySpec) -> _click.Command:
     return typer.main.get_command(app)
 
 
-class _LazyCommands(MutableMapping[str, _click.Command]):
+class _LazyCommands(MutableMapping[str, Command]):
     """The group's `commands`: names known up front, commands built on first access."""
 
-    def __init__(self, loaded: MutableMapping[str, _click.Command]) -> None:
+    def __init__(self, loaded: MutableMapping[str, Command]) -> None:
         self._loaded = dict(loaded)
 
-    def __getitem__(self, name: str) -> _click.Command:
+    def __getitem__(self, name: str) -> Command:
         if name not in self._loaded:
             if name not in COMMANDS:
                 raise KeyError(name)
             self._loaded[name] = load_command(name, COMMANDS[name])
         return self._loaded[name]
 
-    def __setitem__(self, name: str, command: _click.Command) -> None:
+    def __setitem__(self, name: str, command: Command) -> None:
         self._loaded[name] = command
 
     def __delitem__(self, name: str) -> None:
@@ -109,23 +117,24 @@ class LazyGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         self.commands = _LazyCommands(self.commands)
 
-    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         """As TyperGroup's, without importing pydantic for the group's own flags.
 
         typer builds a pydantic adapter for a flag left unset (its value is None, which it
         then passes through unchanged); for `--help`, `--version` and the completion flags
         that import alone costs more than the rest of `rt talk --help`.
         """
+        param: Any
         for param in self.get_params(ctx):
             descriptor = getattr(param, "type_descriptor", None)
             unset = getattr(param, "_runtime_param", False) is None
-            if unset and descriptor is not None and descriptor.annotation is bool:
-                param._runtime_param = PassThroughRuntimeParam(  # type: ignore[attr-defined]
+            if unset and _PassThrough is not None and descriptor and descriptor.annotation is bool:
+                param._runtime_param = _PassThrough(
                     parameter_info=descriptor.parameter_info, annotation=bool
                 )
         return super().parse_args(ctx, args)
 
-    def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def format_commands(self, ctx: Context, formatter: Any) -> None:
         """The command list from the table: listing a command does not import it."""
         rows = [(name, spec.short_help) for name, spec in COMMANDS.items()]
         rows += [
