@@ -110,6 +110,15 @@ def talk(
         float | None,
         typer.Option("--max-seconds", metavar="SECONDS", min=0.1, help="End after this long."),
     ] = None,
+    transcript: Annotated[
+        Path | None,
+        typer.Option(
+            "--transcript",
+            metavar="FILE.md|FILE.jsonl",
+            dir_okay=False,
+            help="Write the conversation when it ends: Markdown or JSON lines, by extension.",
+        ),
+    ] = None,
     log: LogFile = None,
     log_audio: LogAudio = False,
     profile: Profile = None,
@@ -147,7 +156,11 @@ def talk(
         raise UsageError(f"--input-file {input_file}: no such file")
     from realtime_cli.cli.output_paths import check_outputs
 
-    check_outputs({"--output-file": output_file, "--record": record, "--log": log})
+    if transcript is not None and transcript.suffix.lower() not in (".md", ".jsonl"):
+        raise UsageError(f"--transcript {transcript}: name a .md or a .jsonl file")
+    check_outputs(
+        {"--output-file": output_file, "--record": record, "--log": log, "--transcript": transcript}
+    )
     push_to_talk = resolved.settings.vad.type == "none"
     key_fd: int | None = None
     if push_to_talk and input_file is None:
@@ -157,6 +170,8 @@ def talk(
                 "one; use --input-file to send a WAV file as one turn"
             )
         key_fd = sys.stdin.fileno()
+    elif input_file is None and sys.stdin.isatty():
+        key_fd = sys.stdin.fileno()  # for `q`
     import asyncio  # here, not at the top: `rt talk --help` need not load it
 
     from realtime_cli.cli.connect import open_event_log
@@ -173,6 +188,7 @@ def talk(
                 input_file=input_file,
                 output_file=output_file,
                 record=record,
+                transcript=transcript,
                 plain=plain or not sys.stdout.isatty(),
                 auto_barge_in=not no_barge_in,
                 reconnect=not no_reconnect,
@@ -198,6 +214,7 @@ async def _talk(
     input_file: Path | None,
     output_file: Path | None,
     record: Path | None,
+    transcript: Path | None,
     plain: bool,
     auto_barge_in: bool,
     reconnect: bool,
@@ -258,6 +275,7 @@ async def _talk(
         max_seconds=max_seconds,
         event_log=event_log,
         files=files,
+        transcript=transcript,
         library_noise=noise,
         sinks=[sink for sink in (recorder, speaker if output_file else None) if sink is not None],
         close_callbacks=[recorder.close] if recorder is not None else [],
