@@ -59,3 +59,17 @@ class Speaker(Protocol):
     async def close(self) -> None:
         """Stop the device; the accounting stays readable."""
         ...
+
+
+@runtime_checkable
+class StopReporting(Protocol):
+    """A speaker that knows when its flushed output actually fell silent at the DAC, and
+    has one-line notices for the user (e.g. a device that reports no DAC time)."""
+
+    #: `time.monotonic()` at which the last flush made the output silent (may be in the
+    #: future, e.g. at the end of a fade); None if nothing was sounding.
+    audible_stop_at: float | None
+
+    def take_notices(self) -> list[str]:
+        """Notices since the last call, each one line."""
+        ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -32,6 +33,10 @@ class SoundDeviceSpeaker(BufferedOutput):
     The stream runs continuously from `start()` (silence between utterances) so that the
     played-position accounting follows the device clock; the callback only calls
     `PlaybackBuffer.render` and copies the block to every output channel.
+
+    `flush()` (barge-in) aborts and restarts the stream: PortAudio then drops what the
+    device still holds, so the output falls silent at once instead of after the device
+    latency, and the cut audio is taken off the accounting by its DAC time.
     """
 
     def __init__(
@@ -68,6 +73,9 @@ class SoundDeviceSpeaker(BufferedOutput):
         self._pump: asyncio.Task[None] | None = None
         self._closing = False
         self._lost = False
+        self._no_dac_time = False
+        self._told_no_dac_time = False
+        self._cutting = False  # an abort on purpose is not a lost device
         self.device_underflows = 0  # PortAudio's output_underflow flags
 
     def start(self) -> None:
@@ -76,6 +84,11 @@ class SoundDeviceSpeaker(BufferedOutput):
             return
         if self._lost:
             raise self._lost_error()
+        self._open()
+        if self._recorder is not None:
+            self._pump = asyncio.get_running_loop().create_task(self._pump_tap())
+
+    def _open(self) -> None:
         sd = load_sounddevice()
         try:
             self._stream = sd.OutputStream(
@@ -95,30 +108,80 @@ class SoundDeviceSpeaker(BufferedOutput):
             raise AudioError(
                 f"cannot open output device {self.device.index} ({self.device.name}): {exc}"
             ) from exc
-        if self._recorder is not None:
-            self._pump = asyncio.get_running_loop().create_task(self._pump_tap())
 
     def _callback(
         self, outdata: NDArray[np.float32], frames: int, time_info: Any, status: Any
     ) -> None:
         if status.output_underflow:
             self.device_underflows += 1
+        now = time.monotonic()
         latency = time_info.outputBufferDacTime - time_info.currentTime
         # Some hosts report 0 (or garbage) on the first callbacks; use the stream's figure.
         if not 0.0 < latency < 2.0:
             latency = self._nominal_latency
+            self._no_dac_time = True
         if self._tap_start is None:
-            self._tap_start = time.monotonic() + latency + self.buffer.resampler_delay_s
-        outdata[:] = self.buffer.render(frames, latency)[:, None]
+            self._tap_start = now + latency + self.buffer.resampler_delay_s
+        outdata[:] = self.buffer.render(frames, latency, now)[:, None]
 
     def _on_finished(self) -> None:
-        if not self._closing:
+        if not self._closing and not self._cutting:
             self._lost = True
 
     def _lost_error(self) -> DeviceLostError:
+        notices = self._notices or []
         return DeviceLostError(
-            f"output device {self.device.index} ({self.device.name}) stopped (disconnected?)"
+            notices[-1]
+            if notices
+            else f"output device {self.device.index} ({self.device.name}) stopped (disconnected?)"
         )
+
+    def flush(self) -> dict[str, int]:
+        """Silence now: abort the stream (the device drops what it holds), take the cut
+        audio off the accounting by its DAC time, restart; item_id -> played ms."""
+        stream = self._stream
+        if stream is None or self._lost:
+            self.audible_stop_at = time.monotonic()
+            return self.buffer.flush()
+        if self._no_dac_time and not self._told_no_dac_time:
+            self._told_no_dac_time = True
+            self._notice(
+                f"output device {self.device.index} reports no DAC time: barge-in truncation "
+                f"assumes its nominal latency of {self._nominal_latency * 1000:.0f} ms"
+            )
+        self._cutting = True
+        try:
+            try:
+                stream.abort()
+            except Exception as exc:
+                # Not fatal: the buffer's own flush still stops within the device latency.
+                self._notice(f"could not cut the output at once ({exc}); it stops after a fade")
+                report = self.buffer.flush()
+                self.audible_stop_at = time.monotonic() + self._nominal_latency
+                return report
+            self.audible_stop_at = now = time.monotonic()
+            report = self.buffer.cut(now)
+            self._restart(stream)
+            return report
+        finally:
+            self._cutting = False
+
+    def _restart(self, stream: Any) -> None:
+        try:
+            stream.start()
+            return
+        except Exception as first:
+            self._stream = None
+            with contextlib.suppress(Exception):
+                stream.close()
+            try:
+                self._open()  # a new stream on the same device
+            except Exception as exc:
+                self._lost = True
+                self._notice(
+                    f"output device {self.device.index} ({self.device.name}) did not restart "
+                    f"after a barge-in: {first}; reopening failed: {exc}"
+                )
 
     def play(self, pcm: PcmInput, item_id: str, content_index: int = 0) -> None:
         """Queue 24 kHz PCM16 audio of an item; starts the stream on first use."""

@@ -8,6 +8,10 @@ silence included. For every item the buffer knows which stretches of that timeli
 occupied. A stretch was *emitted* once the resampler released it to the device, and *heard*
 once the device played it: `heard = emitted before this block - output latency`, where the
 output latency is PortAudio's `outputBufferDacTime - currentTime` for the block.
+
+A device that can drop what it holds (an aborted stream) is cut with `cut(now)` instead of
+`flush()`: what the device had been given but not yet played at `now` is taken off the
+items' accounts, using the DAC time of the last rendered block, so the report stays exact.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ class PlaybackBuffer:
     ) -> None:
         self.device_rate = device_rate
         self._resampler = resampler or make_resampler(API_RATE, device_rate)
+        self._fresh_resampler = resampler is None
         self._min_prebuffer = max(0, round(prebuffer_s * API_RATE))
         self._max_prebuffer = max(self._min_prebuffer, round(max_prebuffer_s * API_RATE))
         self._target_prebuffer = self._min_prebuffer
@@ -110,6 +115,10 @@ class PlaybackBuffer:
         self._emitted = 0.0  # timeline position released to the device
         self._heard = 0.0
         self._segments: deque[tuple[int, int, ItemPlayback]] = deque()
+        # The last rendered block: timeline position of its first sample, and the time (on
+        # the caller's clock) that sample reaches the DAC; None without timing.
+        self._block_start = 0.0
+        self._block_dac: float | None = None
         self._scratch = np.zeros(4096, dtype=np.float32)
         self.underruns = 0
         self.rendered_frames = 0
@@ -190,6 +199,46 @@ class PlaybackBuffer:
             self._dry_item = None
             return report
 
+    def cut(self, now: float) -> dict[str, int]:
+        """The device dropped everything it held at `now` (same clock as `render`'s `now`):
+        stop at once, no fade, and report per item the ms that reached the DAC by then."""
+        with self._lock:
+            for chunk in self._queue:
+                chunk.item.dropped += chunk.remaining
+                chunk.item.flushed = True
+            self._queue.clear()
+            self._queued = 0
+            for item, count in self._fade_items:
+                item.dropped += count
+            self._fade_items.clear()
+            self._fade_samples = np.zeros(0, dtype=np.float32)
+            self._fade_offset = 0
+            if self._block_dac is None:
+                heard = self._heard  # no timing: only what is known to be heard
+            else:
+                # To the nearest sample: float noise must not lose one.
+                heard = round(self._block_start + (now - self._block_dac) * API_RATE)
+            heard = min(max(heard, self._heard), self._emitted)
+            self._heard = heard
+            self._fold_heard()
+            self._drop_segments_after(heard)
+            # What the resampler still holds belongs to the audio that was cut.
+            self._carry = np.zeros(0, dtype=np.float32)
+            if self._fresh_resampler:
+                self._resampler = make_resampler(API_RATE, self.device_rate)
+            self._emitted = self._pos - self._resampler.pending_input()
+            self._block_dac = None
+            report: dict[str, int] = {}
+            for item_id in self._epoch:
+                record = self._items.get(item_id)
+                if record is not None:
+                    report[item_id] = _ms(self._played(record))
+            self._epoch = []
+            self._primed = False
+            self._waited = 0
+            self._dry_item = None
+            return report
+
     def played_samples(self, item_id: str) -> int:
         """24 kHz samples of the item the listener has heard so far."""
         with self._lock:
@@ -215,6 +264,11 @@ class PlaybackBuffer:
         return self._target_prebuffer
 
     @property
+    def fade_s(self) -> float:
+        """The length of the fade-out of a flush."""
+        return self._fade_len / API_RATE
+
+    @property
     def resampler_delay_s(self) -> float:
         """The output resampler's group delay."""
         return self._resampler.group_delay_s
@@ -234,15 +288,20 @@ class PlaybackBuffer:
 
     # ----------------------------------------------------------------- callback side
 
-    def render(self, n_frames: int, output_latency: float = 0.0) -> FloatArray:
+    def render(
+        self, n_frames: int, output_latency: float = 0.0, now: float | None = None
+    ) -> FloatArray:
         """Produce the next `n_frames` device samples (mono float32).
 
         `output_latency` is the time in seconds until the first of these frames reaches the
         DAC; everything emitted before this block is then heard `output_latency` from now.
+        `now` (any clock, the one later given to `cut`) dates the block for `cut`.
         """
         out = np.empty(n_frames, dtype=np.float32)
         with self._lock:
             self._heard = max(self._heard, self._emitted - output_latency * API_RATE)
+            self._block_start = self._emitted
+            self._block_dac = None if now is None else now + output_latency
             self._fold_heard()
             filled = min(self._carry.size, n_frames)
             out[:filled] = self._carry[:filled]
@@ -377,6 +436,18 @@ class PlaybackBuffer:
             start, end, item = self._segments.popleft()
             item.heard += end - start
 
+    def _drop_segments_after(self, position: float) -> None:
+        """Take the audio at and after `position` off the items' accounts (never heard)."""
+        while self._segments and self._segments[-1][1] > position:
+            start, end, item = self._segments.pop()
+            keep = max(0, math.ceil(position - start))
+            lost = end - start - keep
+            item.consumed -= lost
+            item.dropped += lost
+            if keep:
+                self._segments.append((start, start + keep, item))
+                break
+
     def _played(self, item: ItemPlayback) -> int:
         total = item.heard
         heard = self._heard
@@ -415,6 +486,20 @@ class BufferedOutput:
     shared by the sound-card and the WAV speakers so both report exactly alike."""
 
     buffer: PlaybackBuffer
+    #: `time.monotonic()` at which the last flush made the output silent at the DAC.
+    audible_stop_at: float | None = None
+    _notices: list[str] | None = None
+
+    def _notice(self, text: str) -> None:
+        if self._notices is None:
+            self._notices = []
+        if text not in self._notices:
+            self._notices.append(text)
+
+    def take_notices(self) -> list[str]:
+        """One-line notices for the user since the last call."""
+        notices, self._notices = self._notices or [], None
+        return notices
 
     def end_item(self, item_id: str) -> None:
         """No more audio will come for this item (its end is not an underrun)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Literal
@@ -167,6 +168,7 @@ class WavSpeaker(BufferedOutput):
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._clock_start: float | None = None
+        self._next_block_at: float | None = None  # loop time of the next realtime render
         self._tap_pos = 0
 
     @property
@@ -215,10 +217,24 @@ class WavSpeaker(BufferedOutput):
         while not self._closed:
             self._render(self.block_frames)
             blocks += 1
-            delay = start + blocks * block_s - loop.time()
+            self._next_block_at = start + blocks * block_s
+            delay = self._next_block_at - loop.time()
             # Behind schedule (a slow event loop) renders the missed blocks back to back,
             # as a sound card's clock would not wait either.
             await asyncio.sleep(max(0.0, delay))
+
+    def flush(self) -> dict[str, int]:
+        """Silence within one block (with a short fade); item_id -> played ms. In realtime
+        pacing, `audible_stop_at` is when that fade ends at the simulated DAC."""
+        was_playing = self.buffer.primed
+        report = self.buffer.flush()
+        if self.pacing == "realtime" and self._next_block_at is not None and was_playing:
+            # The asyncio clock is time.monotonic() on the default loop.
+            next_block = max(self._next_block_at, time.monotonic())
+            self.audible_stop_at = next_block + self.output_latency + self.buffer.fade_s
+        else:
+            self.audible_stop_at = None
+        return report
 
     def advance(self, seconds: float) -> None:
         """Render `seconds` of output now, in blocks (the manual clock)."""

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from realtime_cli.emulator.faults import FAULTS, FaultSettings, check_faults
+from realtime_cli.emulator.realism import Realism
 from realtime_cli.errors import RtError
 
 __all__ = ["EXAMPLE_KEY", "emulator"]
@@ -31,6 +32,7 @@ async def _serve(
     speed: float,
     faults: set[str],
     settings: FaultSettings,
+    realism: Realism,
 ) -> None:
     from realtime_cli.emulator.server import Emulator  # numpy and the server: only to serve
 
@@ -48,6 +50,7 @@ async def _serve(
         speed=speed,
         faults=faults,
         fault_settings=settings,
+        realism=realism,
     )
     try:
         await emu.start()
@@ -109,9 +112,33 @@ def emulator(
     speed: Annotated[
         float,
         typer.Option(
-            metavar="FACTOR", help="How many times faster than real time responses stream."
+            metavar="FACTOR",
+            min=0.01,
+            help="How many times faster than real time responses stream; the latencies "
+            "(measured at 5) scale with it.",
         ),
     ] = 5.0,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Fixed replies in the same tick, transcripts aligned with audio (what tests "
+            "use) instead of the live service's timing, token deltas, late transcripts and "
+            "answers.",
+        ),
+    ] = False,
+    failure_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="SHARE",
+            help="Share of responses that fail or stop on their own (seeded by --seed).",
+        ),
+    ] = 0.0,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Seed of the emulator's random choices.")
+    ] = 0,
     fault: Annotated[
         list[str] | None, typer.Option("--fault", metavar="NAME", help=_FAULT_HELP)
     ] = None,
@@ -143,5 +170,10 @@ def emulator(
     settings = FaultSettings(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after
     )
+    realism = (
+        Realism.exact() if exact else Realism.measured(speed, failure_rate=failure_rate, seed=seed)
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, api_key or None, check_keys, speed, faults, settings))
+        asyncio.run(
+            _serve(host, port, api_key or None, check_keys, speed, faults, settings, realism)
+        )

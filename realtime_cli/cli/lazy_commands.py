@@ -61,6 +61,10 @@ COMMANDS: dict[str, LazySpec] = {
         "realtime_cli.cli.emulator:emulator",
         "Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C.",
     ),
+    "replay": LazySpec(
+        "realtime_cli.cli.replay:replay",
+        "Replay a `--log` recording in the live screen or as plain lines, with its audio.",
+    ),
     "devices": LazySpec(
         "realtime_cli.cli.devices:devices",
         "List microphones and speakers: index, name, host API, channels, default rate.",

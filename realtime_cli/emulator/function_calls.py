@@ -40,9 +40,10 @@ class FunctionCalls(Responses):
                     event_id=self._eid(),
                     response_id=active.id,
                     item_id=item_key,
-                    output_index=0,
+                    output_index=active.index,
                     call_id=call_id,
                     delta=piece,
+                    obfuscation=self._obfuscation(piece),
                 )
             )
             active.text += piece
@@ -51,11 +52,10 @@ class FunctionCalls(Responses):
                 event_id=self._eid(),
                 response_id=active.id,
                 item_id=item_key,
-                output_index=0,
+                output_index=active.index,
                 call_id=call_id,
                 name=plan.name,
                 arguments=plan.arguments,
             )
         )
         self._close_item(active, "completed")
-        self._finish(active, "completed", None)

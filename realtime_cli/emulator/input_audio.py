@@ -6,7 +6,8 @@ import msgspec
 
 from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.formats import bytes_per_ms, decode_samples
-from realtime_cli.emulator.machine_core import MachineCore
+from realtime_cli.emulator.machine_core import IDLE_TIMER, MachineCore
+from realtime_cli.emulator.service_rules import check_append
 from realtime_cli.emulator.synth import SAMPLE_RATE
 from realtime_cli.emulator.vad import EnergyVad, SpeechStart, SpeechStop
 from realtime_cli.protocol import (
@@ -19,6 +20,7 @@ from realtime_cli.protocol import (
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped,
+    InputAudioBufferTimeoutTriggered,
     MessageItem,
     ResponseCreateParams,
     ServerVad,
@@ -66,7 +68,7 @@ class InputAudio(MachineCore):
         )
 
     def _on_append(self, event: InputAudioBufferAppend) -> None:
-        self._validate(event)
+        check_append(event)
         data = bytes(event.audio)
         fmt = self._input_format()
         bpm = bytes_per_ms(fmt)
@@ -95,6 +97,7 @@ class InputAudio(MachineCore):
         return 300
 
     def _speech_started(self, onset_ms: int) -> None:
+        self._drop_timers(IDLE_TIMER)
         start = max(self._buffer_start_ms, onset_ms - self._prefix_padding_ms())
         self._speech_item = self.ids.next("item")
         self._speech_start_ms = start
@@ -167,10 +170,47 @@ class InputAudio(MachineCore):
         )
         previous = self.conversation.insert(item)
         self._item_bpm[new_item_id] = bytes_per_ms(self._input_format())
+        committed = InputAudioBufferCommitted(
+            event_id=self._eid(), item_id=new_item_id, previous_item_id=previous
+        )
+
+        def announce() -> None:
+            self._emit(committed)
+            self._emit_item_added_done(item, previous)
+
+        self._later(self.realism.committed_s, announce)
+        self._transcribe(new_item_id, len(audio) / self._item_bpm[new_item_id], audio)
+
+    # --- idle timeout ----------------------------------------------------------------------
+
+    def _arm_idle_timeout(self, audio_end: float) -> None:
+        """After the assistant's audio ends (at `audio_end`, played in real time), wait
+        `idle_timeout_ms` of no speech, then act as the service does."""
+        vad = self._turn_detection()
+        self._drop_timers(IDLE_TIMER)
+        if not isinstance(vad, ServerVad) or not isinstance(vad.idle_timeout_ms, int):
+            return
+        if vad.idle_timeout_ms <= 0:
+            return
+        due = max(audio_end, self._now) + vad.idle_timeout_ms / 1000
+        self._schedule(due, IDLE_TIMER, lambda: self._idle_timeout(vad.idle_timeout_ms or 0))
+
+    def _idle_timeout(self, idle_ms: int) -> None:
+        """`input_audio_buffer.timeout_triggered`, the (silent) audio committed as a user
+        item, then a response, as PROTOCOL.md section 11 describes."""
+        if self._speech_item is not None or any(a.in_conversation for a in self._active.values()):
+            return
+        end = int(self._audio_ms)
+        start = int(max(self._buffer_start_ms, end - idle_ms))
+        new_item = self.ids.next("item")
         self._emit(
-            InputAudioBufferCommitted(
-                event_id=self._eid(), item_id=new_item_id, previous_item_id=previous
+            InputAudioBufferTimeoutTriggered(
+                event_id=self._eid(), item_id=new_item, audio_start_ms=start, audio_end_ms=end
             )
         )
-        self._emit_item_added_done(item, previous)
-        self._transcribe(new_item_id, len(audio) / self._item_bpm[new_item_id])
+        audio = bytes(self._buffer)
+        self._reset_buffer()
+        self._commit_audio(audio, new_item)
+        vad = self._turn_detection()
+        if self._realtime is not None and vad is not None and vad.create_response is not False:
+            self._start_response(ResponseCreateParams())

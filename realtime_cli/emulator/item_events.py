@@ -8,6 +8,7 @@ from realtime_cli.emulator.conversation import item_id, strip_audio
 from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.formats import bytes_per_ms
 from realtime_cli.emulator.machine_core import MachineCore
+from realtime_cli.emulator.service_rules import check_truncate_values
 from realtime_cli.protocol import (
     UNSET,
     ConversationItemAdded,
@@ -37,7 +38,6 @@ class ItemEvents(MachineCore):
         self._emit(ConversationItemDone(event_id=self._eid(), item=echo, previous_item_id=previous))
 
     def _on_item_create(self, event: ConversationItemCreate) -> None:
-        self._validate(event)
         item = event.item
         if not isinstance(item.id, str) or not item.id:
             item = msgspec.structs.replace(item, id=self.ids.next("item"))
@@ -50,7 +50,8 @@ class ItemEvents(MachineCore):
         if isinstance(item, MessageItem) and item.role == "user":
             for part in item.content:
                 if part.type == "input_audio" and isinstance(part.audio, bytes):
-                    self._transcribe(item_id(item), len(part.audio) / self._item_bpm[item_id(item)])
+                    bpm = self._item_bpm[item_id(item)]
+                    self._transcribe(item_id(item), len(part.audio) / bpm, part.audio)
                     break
 
     def _find(self, target: str, code: str) -> Item:
@@ -71,36 +72,38 @@ class ItemEvents(MachineCore):
         self._emit(ConversationItemDeleted(event_id=self._eid(), item_id=event.item_id))
 
     def _on_item_truncate(self, event: ConversationItemTruncate) -> None:
-        self._validate(event)
+        check_truncate_values(event)
         item = self._find(event.item_id, "item_truncate_invalid_item_id")
-        if not isinstance(item, MessageItem) or item.role != "assistant":
-            raise ClientError(
-                "invalid_value", "Only assistant messages can be truncated.", "item_id"
-            )
         index = event.content_index
-        if not 0 <= index < len(item.content) or item.content[index].type != "output_audio":
+        audio_part = (
+            isinstance(item, MessageItem)
+            and item.role == "assistant"
+            and index < len(item.content)
+            and item.content[index].type == "output_audio"
+        )
+        if not isinstance(item, MessageItem) or not audio_part:
+            # Reported wording (PROTOCOL.md section 11).
             raise ClientError(
-                "invalid_value",
-                f"Content index {index} is not an audio part of item '{event.item_id}'.",
-                "content_index",
+                "unsupported_content_type",
+                "Only model output audio messages can be truncated",
+                "item_id",
             )
         part = item.content[index]
         audio = part.audio if isinstance(part.audio, bytes) else b""
         bpm = self._item_bpm.get(event.item_id, 48)
         duration_ms = len(audio) / bpm
         if event.audio_end_ms > duration_ms:
+            # Reported with `code: null` and `param: null` by several clients.
             raise ClientError(
-                "invalid_value",
+                None,
                 f"Audio content of {duration_ms:.0f}ms is already shorter than "
-                f"{event.audio_end_ms}ms.",
-                "audio_end_ms",
+                f"{event.audio_end_ms}ms",
             )
-        transcript = part.transcript if isinstance(part.transcript, str) else ""
-        ratio = event.audio_end_ms / duration_ms if duration_ms else 0.0
-        kept = transcript[: round(len(transcript) * ratio)].rstrip()
+        # "Truncating deletes the server-side transcript" (documented): the context keeps
+        # no text the user may not have heard.
         parts = list(item.content)
         parts[index] = msgspec.structs.replace(
-            part, audio=audio[: event.audio_end_ms * bpm], transcript=kept
+            part, audio=audio[: event.audio_end_ms * bpm], transcript=None
         )
         self.conversation.replace(msgspec.structs.replace(item, content=parts))
         self._emit(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from realtime_cli.emulator.faults import SESSION_EXPIRED_CLOSE, session_expired_error
+from realtime_cli.emulator.faults import session_expired_close, session_expired_error
 from realtime_cli.emulator.machine_core import MachineCore
 from realtime_cli.protocol import (
     Error,
@@ -18,4 +18,4 @@ class Lifetime(MachineCore):
         assert self.lifetime is not None
         self._emit(Error(event_id=self._eid(), error=session_expired_error(self.lifetime)))
         self._timers.clear()
-        self.close_request = SESSION_EXPIRED_CLOSE
+        self.close_request = session_expired_close(self.lifetime)

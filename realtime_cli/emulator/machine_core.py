@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 from realtime_cli.emulator.conversation import Conversation
 from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.ids import IdFactory
+from realtime_cli.emulator.realism import Realism, obfuscation
 from realtime_cli.emulator.script import Script
 from realtime_cli.emulator.vad import EnergyVad
 from realtime_cli.protocol import (
+    UNSET,
     AudioFormat,
     BaseServerEvent,
-    ClientEvent,
     Error,
     FunctionCallItem,
     InputAudioConfig,
-    InvalidClientEvent,
     Item,
     MessageItem,
     OutputAudioConfig,
@@ -31,10 +32,13 @@ from realtime_cli.protocol import (
     ServerVad,
     Session,
     TranscriptionAudioConfig,
-    validate_client_event,
+    UnsetType,
 )
 
-__all__ = ["ActiveResponse", "MachineCore", "text_tokens"]
+__all__ = ["IDLE_TIMER", "ActiveResponse", "MachineCore", "text_tokens"]
+
+#: Timer key of the server VAD's idle timeout.
+IDLE_TIMER = "idle-timeout"
 
 
 def text_tokens(text: str) -> int:
@@ -67,6 +71,18 @@ class ActiveResponse:
     text: str = ""
     audio: bytearray = field(default_factory=bytearray)
     generator: Generator[float, None, None] | None = None
+    #: Items finished so far (a preamble, parallel calls), in output order.
+    output: list[MessageItem | FunctionCallItem] = field(default_factory=list)
+    created_sent: bool = False
+    first_audio_at: float | None = None
+    text_out: int = 0
+    audio_out: int = 0
+    audio_ms: float = 0.0
+
+    @property
+    def index(self) -> int:
+        """`output_index` of the item being streamed."""
+        return len(self.output)
 
     @property
     def id(self) -> str:
@@ -91,6 +107,9 @@ class MachineCore:
         rate_limit_delay: float = 0.04,
         lifetime: float | None = None,
         now: float = 0.0,
+        realism: Realism | None = None,
+        rng: random.Random | None = None,
+        fire: Callable[[str], bool] | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -110,6 +129,12 @@ class MachineCore:
         #: Set when the machine wants the connection closed: (close code, reason). The I/O
         #: layer sends what was returned, then closes; the machine emits nothing more.
         self.close_request: tuple[int, str] | None = None
+        #: Timing and streaming shape (`Realism.exact()` unless given).
+        self.realism = realism or Realism.exact()
+        self.rng = rng or self.realism.rng(0)
+        #: Whether a content fault (`faults.CONTENT_FAULTS`) fires now; the I/O layer
+        #: passes the emulator's fault switch, one-shot faults switching off as they fire.
+        self._fire = fire or (lambda name: False)
         self.conversation = Conversation()
         self.conversation_id = self.ids.next("conv")
         #: Set once assistant audio was produced; the voice is fixed from then on.
@@ -154,6 +179,20 @@ class MachineCore:
         while self._timers and self._timers[0].due <= self._now and self.close_request is None:
             heapq.heappop(self._timers).run()
 
+    def _later(self, delay: float, run: Callable[[], None], key: str | None = None) -> None:
+        """Run `run` after `delay` seconds, or right now when there is no delay."""
+        if delay <= 0:
+            run()
+        else:
+            self._schedule(self._now + delay, key, run)
+
+    def _emit_later(self, delay: float, event: BaseServerEvent) -> None:
+        self._later(delay, lambda: self._emit(event))
+
+    def _obfuscation(self, delta: str) -> str | UnsetType:
+        """The `obfuscation` field of a delta: present in live mode, as on the service."""
+        return obfuscation(self.rng, delta) if self.realism.live else UNSET
+
     def _pace(self, planned: float, index: int) -> float:
         """When delta number `index` of a response is due: as planned, or `delta_pause`
         after the previous one."""
@@ -193,20 +232,15 @@ class MachineCore:
         vad = self._input_config().turn_detection
         return vad if isinstance(vad, ServerVad | SemanticVad) else None
 
-    def _validate(self, event: ClientEvent) -> None:
-        try:
-            validate_client_event(event)
-        except InvalidClientEvent as exc:
-            raise ClientError(
-                "invalid_value", f"Invalid '{exc.path}': {exc.rule}.", exc.path
-            ) from exc
-
     # --- hooks implemented by the concerns' modules --------------------------------------
 
     def _configure_vad(self) -> None:
         raise NotImplementedError
 
-    def _transcribe(self, target: str, audio_ms: float) -> None:
+    def _transcribe(self, target: str, audio_ms: float, audio: bytes) -> None:
+        raise NotImplementedError
+
+    def _arm_idle_timeout(self, audio_end: float) -> None:
         raise NotImplementedError
 
     def _emit_item_added_done(self, item: Item, previous: str | None) -> None:

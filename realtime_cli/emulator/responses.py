@@ -10,9 +10,21 @@ import msgspec
 
 from realtime_cli.emulator.conversation import item_id, strip_audio
 from realtime_cli.emulator.errors import ClientError
+from realtime_cli.emulator.faults import (
+    RESPONSE_FAULTS,
+    SERVER_ERROR_MESSAGE,
+    rate_limit_failure,
+    server_error_details,
+)
 from realtime_cli.emulator.formats import bytes_per_ms, encode_pcm24k
-from realtime_cli.emulator.machine_core import ActiveResponse, MachineCore, text_tokens
-from realtime_cli.emulator.replies import FunctionPlan, plan_reply
+from realtime_cli.emulator.machine_core import (
+    IDLE_TIMER,
+    ActiveResponse,
+    MachineCore,
+    text_tokens,
+)
+from realtime_cli.emulator.realism import token_pieces
+from realtime_cli.emulator.replies import FunctionPlan, MessagePlan, plan_reply
 from realtime_cli.emulator.session_config import (
     check_response_params,
 )
@@ -24,6 +36,7 @@ from realtime_cli.protocol import (
     ContentPart,
     ConversationItemAdded,
     ConversationItemDone,
+    Error,
     FunctionCallItem,
     InputTokenDetails,
     Item,
@@ -52,6 +65,7 @@ from realtime_cli.protocol import (
     ResponseOutputTextDelta,
     ResponseOutputTextDone,
     ResponseStatusDetails,
+    ResponseStatusError,
     Tool,
     ToolChoice,
     Usage,
@@ -183,27 +197,83 @@ class Responses(MachineCore):
             input_audio_tokens=audio_in,
         )
         self._active[active.id] = active
+        self._drop_timers(IDLE_TIMER)
         tools = params.tools if isinstance(params.tools, list) else session.tools
         choice: ToolChoice | None = None
         for candidate in (params.tool_choice, session.tool_choice):
             if candidate is not UNSET and candidate is not None:
                 choice = candidate
                 break
+        parallel = params.parallel_tool_calls is not False
         plan = plan_reply(
             context,
             tools=tools if isinstance(tools, list) else list[Tool](),
             tool_choice=choice,
             script=self.script,
             audio_ms=self.item_audio_ms,
+            live=self.realism.live,
+            parallel=parallel,
+            rng=self.rng,
         )
-        self._emit(ResponseCreated(event_id=self._eid(), response=response))
-        if isinstance(plan, FunctionPlan):
-            active.generator = self._run_function(active, plan, self._now)
-        else:
-            budget = max_tokens if isinstance(max_tokens, int) else None
-            speed = out.speed if isinstance(out.speed, float | int) else 1.0
-            active.generator = self._run_message(active, plan.text, budget, float(speed), self._now)
+        budget = max_tokens if isinstance(max_tokens, int) else None
+        speed = out.speed if isinstance(out.speed, float | int) else 1.0
+        active.generator = self._run_response(
+            active, plan, self._response_fault(), budget, float(speed)
+        )
         self._step(active)
+
+    def _response_fault(self) -> str | None:
+        """The content fault this response suffers, if any: one asked for, or (live mode
+        with a failure rate) a seeded random one."""
+        for name in RESPONSE_FAULTS:
+            if self._fire(name):
+                return name
+        rate = self.realism.failure_rate
+        if rate > 0 and self.rng.random() < rate:
+            return self.rng.choice(RESPONSE_FAULTS)
+        return None
+
+    def _run_response(
+        self,
+        active: ActiveResponse,
+        plan: list[MessagePlan | FunctionPlan],
+        fault: str | None,
+        budget: int | None,
+        voice_speed: float,
+    ) -> Generator[float, None, None]:
+        created = self.realism.response_created_s
+        if created > 0:
+            yield self._now + created
+        self._emit(ResponseCreated(event_id=self._eid(), response=active.response))
+        active.created_sent = True
+        if fault == "response-failed":
+            self._finish(active, "failed", rate_limit_failure(self.rng))
+            return
+        wait = self.realism.first_delta_s - created
+        if wait > 0:
+            yield self._now + wait
+        if fault == "server-error":
+            # A captured non-fatal `error` of type server_error; that the response then
+            # ends failed with the same error is a guess (the harsher choice).
+            self._emit(Error(event_id=self._eid(), error=server_error_details()))
+            failure = ResponseStatusError(type="server_error", message=SERVER_ERROR_MESSAGE)
+            self._finish(active, "failed", ResponseStatusDetails(type="failed", error=failure))
+            return
+        status, reason = "completed", None
+        for step in plan:
+            if isinstance(step, FunctionPlan):
+                yield from self._run_function(active, step, self._now)
+                continue
+            cut = "content_filter" if fault == "response-incomplete" else None
+            step_status = yield from self._run_message(
+                active, step.text, budget, voice_speed, t0=self._now, cut=cut
+            )
+            if step_status != "completed":
+                status, reason = "incomplete", step_status
+                break
+        self._finish(
+            active, status, ResponseStatusDetails(type=status, reason=reason) if reason else None
+        )
 
     def _step(self, active: ActiveResponse) -> None:
         assert active.generator is not None
@@ -215,9 +285,11 @@ class Responses(MachineCore):
 
     def _open_item(self, active: ActiveResponse, item: MessageItem | FunctionCallItem) -> None:
         active.item = item
+        active.text = ""
+        active.audio = bytearray()
         self._emit(
             ResponseOutputItemAdded(
-                event_id=self._eid(), response_id=active.id, output_index=0, item=item
+                event_id=self._eid(), response_id=active.id, output_index=active.index, item=item
             )
         )
         if active.in_conversation:
@@ -229,30 +301,31 @@ class Responses(MachineCore):
             )
 
     def _run_message(
-        self, active: ActiveResponse, text: str, budget: int | None, voice_speed: float, t0: float
-    ) -> Generator[float, None, None]:
+        self,
+        active: ActiveResponse,
+        text: str,
+        budget: int | None,
+        voice_speed: float,
+        *,
+        t0: float,
+        cut: str | None = None,
+    ) -> Generator[float, None, str]:
+        """Stream one assistant message; returns "completed", or why it stopped early
+        (`max_output_tokens`, or `content_filter` when `cut` asks for it)."""
         audio = active.modality == "audio"
         pieces = word_pieces(text)
         speech = speak(text, speed=voice_speed) if audio else None
         status = "completed"
-        if budget is not None:
-            kept, used = 0, 0
-            for index, piece in enumerate(pieces):
-                cost = text_tokens(piece)
-                if speech is not None:
-                    end = speech.words[index + 1][0] if index + 1 < len(pieces) else None
-                    length = (end or len(speech.samples)) - speech.words[index][0]
-                    cost += math.ceil(length / SAMPLE_RATE * 20)
-                if used + cost > budget:
-                    break
-                used += cost
-                kept += 1
-            if kept < len(pieces):
-                status = "incomplete"
-                pieces = pieces[:kept]
-                if speech is not None:
-                    cut = speech.words[kept][0]
-                    speech = Speech(samples=speech.samples[:cut], words=speech.words[:kept])
+        kept = _within_budget(pieces, speech, budget)
+        if cut is not None and len(pieces) > 1:
+            kept, status = min(kept, max(1, len(pieces) // 2)), cut
+        elif kept < len(pieces):
+            status = "max_output_tokens"
+        if kept < len(pieces):
+            pieces = pieces[:kept]
+            if speech is not None:
+                end_sample = speech.words[kept][0]
+                speech = Speech(samples=speech.samples[:end_sample], words=speech.words[:kept])
         item_key = self.ids.next("item")
         self._item_bpm[item_key] = bytes_per_ms(active.audio_format)
         self._open_item(
@@ -265,7 +338,7 @@ class Responses(MachineCore):
                 event_id=self._eid(),
                 response_id=active.id,
                 item_id=item_key,
-                output_index=0,
+                output_index=active.index,
                 content_index=0,
                 part=ResponseContentPart(type=kind, transcript="")
                 if audio
@@ -273,42 +346,42 @@ class Responses(MachineCore):
             )
         )
         active.part_open = True
+        common: dict[str, Any] = {
+            "response_id": active.id,
+            "item_id": item_key,
+            "output_index": active.index,
+            "content_index": 0,
+        }
         if speech is not None:
             chunk = self.chunk_ms * SAMPLE_RATE // 1000
             count = math.ceil(len(speech.samples) / chunk)
+            tokens = self._transcript_tokens(speech)
+            lead = round(self.realism.transcript_lead_ms * SAMPLE_RATE / 1000)
             word = 0
             for index in range(count):
                 yield self._pace(t0 + (index + 1) * self.chunk_ms / 1000 / self.speed, index)
                 end = (index + 1) * chunk
-                while word < len(speech.words) and speech.words[word][0] < end:
-                    piece = speech.words[word][1]
+                while word < len(tokens) and tokens[word][0] < end + lead:
+                    piece = tokens[word][1]
                     active.text += piece
                     self._emit(
                         ResponseOutputAudioTranscriptDelta(
                             event_id=self._eid(),
-                            response_id=active.id,
-                            item_id=item_key,
-                            output_index=0,
-                            content_index=0,
                             delta=piece,
+                            obfuscation=self._obfuscation(piece),
+                            **common,
                         )
                     )
                     word += 1
                 data = encode_pcm24k(speech.samples[index * chunk : end], active.audio_format)
                 active.audio += data
+                if active.first_audio_at is None:
+                    active.first_audio_at = self._now
                 self.audio_produced = True
-                self._emit(
-                    ResponseOutputAudioDelta(
-                        event_id=self._eid(),
-                        response_id=active.id,
-                        item_id=item_key,
-                        output_index=0,
-                        content_index=0,
-                        delta=data,
-                    )
-                )
+                self._emit(ResponseOutputAudioDelta(event_id=self._eid(), delta=data, **common))
         else:
-            for index, piece in enumerate(pieces):
+            text_pieces = token_pieces("".join(pieces)) if self.realism.live else pieces
+            for index, piece in enumerate(text_pieces):
                 yield self._pace(
                     t0 + (index + 1) * self.text_interval_ms / 1000 / self.speed, index
                 )
@@ -316,21 +389,24 @@ class Responses(MachineCore):
                 self._emit(
                     ResponseOutputTextDelta(
                         event_id=self._eid(),
-                        response_id=active.id,
-                        item_id=item_key,
-                        output_index=0,
-                        content_index=0,
                         delta=piece,
+                        obfuscation=self._obfuscation(piece),
+                        **common,
                     )
                 )
         self._close_part(active)
-        self._close_item(active, status)
-        details = (
-            ResponseStatusDetails(type="incomplete", reason="max_output_tokens")
-            if status == "incomplete"
-            else None
-        )
-        self._finish(active, status, details)
+        self._close_item(active, "completed" if status == "completed" else "incomplete")
+        return status
+
+    def _transcript_tokens(self, speech: Speech) -> list[tuple[int, str]]:
+        """The transcript deltas of `speech` with the sample each is due at: one per word
+        (exact mode) or token pieces (live mode), each due when its word starts."""
+        if not self.realism.live:
+            return speech.words
+        tokens: list[tuple[int, str]] = []
+        for start, word in speech.words:
+            tokens += [(start, piece) for piece in token_pieces(word)]
+        return tokens
 
     def _close_part(self, active: ActiveResponse) -> None:
         if not active.part_open or not isinstance(active.item, MessageItem):
@@ -339,7 +415,7 @@ class Responses(MachineCore):
         common: dict[str, Any] = {
             "response_id": active.id,
             "item_id": item_id(active.item),
-            "output_index": 0,
+            "output_index": active.index,
             "content_index": 0,
         }
         if active.modality == "audio":
@@ -367,9 +443,17 @@ class Responses(MachineCore):
                 else ContentPart.output_text(active.text)
             )
             final = msgspec.structs.replace(item, status=status, content=[content])
+            active.text_out += text_tokens(active.text)
+            if active.modality == "audio":
+                audio_ms = len(active.audio) / bytes_per_ms(active.audio_format)
+                active.audio_out += math.ceil(audio_ms / 50)
+                active.audio_ms += audio_ms
         else:
             final = msgspec.structs.replace(item, status=status, arguments=active.text)
-        active.item = final
+            active.text_out += text_tokens(item.name + active.text)
+        index = active.index
+        active.item = None
+        active.output.append(final)
         if active.in_conversation:
             self.conversation.replace(final)
         echo = strip_audio(final)
@@ -381,16 +465,12 @@ class Responses(MachineCore):
             )
         self._emit(
             ResponseOutputItemDone(
-                event_id=self._eid(), response_id=active.id, output_index=0, item=echo
+                event_id=self._eid(), response_id=active.id, output_index=index, item=echo
             )
         )
 
     def _usage(self, active: ActiveResponse) -> Usage:
-        text_out = text_tokens(active.text)
-        audio_out = 0
-        if active.modality == "audio" and isinstance(active.item, MessageItem):
-            audio_ms = len(active.audio) / bytes_per_ms(active.audio_format)
-            audio_out = math.ceil(audio_ms / 50)
+        text_out, audio_out = active.text_out, active.audio_out
         output = text_out + audio_out
         text_in = active.input_tokens - active.input_audio_tokens
         cached_audio = min(active.cached_tokens, active.input_audio_tokens)
@@ -416,7 +496,7 @@ class Responses(MachineCore):
         self, active: ActiveResponse, status: str, details: ResponseStatusDetails | None
     ) -> None:
         usage = self._usage(active)
-        output = [strip_audio(active.item)] if active.item is not None else []
+        output = [strip_audio(item) for item in active.output]
         response = msgspec.structs.replace(
             active.response, status=status, status_details=details, output=output, usage=usage
         )
@@ -424,6 +504,8 @@ class Responses(MachineCore):
         self._emit(ResponseDone(event_id=self._eid(), response=response))
         total = usage.total_tokens if isinstance(usage.total_tokens, int) else 0
         self._schedule(self._now + self.rate_limit_delay, None, lambda: self._rate_limits(total))
+        if status == "completed" and active.in_conversation and active.first_audio_at is not None:
+            self._arm_idle_timeout(active.first_audio_at + active.audio_ms / 1000)
 
     def _rate_limits(self, used: int) -> None:
         remaining = max(0, TOKEN_LIMIT - used)
@@ -445,6 +527,9 @@ class Responses(MachineCore):
         self._drop_timers(active.id)
         if active.generator is not None:
             active.generator.close()
+        if not active.created_sent:
+            self._emit(ResponseCreated(event_id=self._eid(), response=active.response))
+            active.created_sent = True
         self._close_part(active)
         self._close_item(active, "incomplete")
         self._finish(active, "cancelled", ResponseStatusDetails(type="cancelled", reason=reason))
@@ -453,3 +538,21 @@ class Responses(MachineCore):
         self, active: ActiveResponse, plan: FunctionPlan, t0: float
     ) -> Generator[float, None, None]:
         raise NotImplementedError
+
+
+def _within_budget(pieces: list[str], speech: Speech | None, budget: int | None) -> int:
+    """How many word pieces fit in `budget` output tokens (text plus audio)."""
+    if budget is None:
+        return len(pieces)
+    kept, used = 0, 0
+    for index, piece in enumerate(pieces):
+        cost = text_tokens(piece)
+        if speech is not None:
+            end = speech.words[index + 1][0] if index + 1 < len(pieces) else None
+            length = (end or len(speech.samples)) - speech.words[index][0]
+            cost += math.ceil(length / SAMPLE_RATE * 20)
+        if used + cost > budget:
+            break
+        used += cost
+        kept += 1
+    return kept

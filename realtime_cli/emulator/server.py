@@ -32,6 +32,7 @@ from websockets.http11 import Request, Response
 from realtime_cli.emulator.auth import KeyRing
 from realtime_cli.emulator.calls import Call, CallRegistry
 from realtime_cli.emulator.faults import (
+    CONTENT_FAULTS,
     DELTA_TYPES,
     MALFORMED_FRAMES,
     ONE_SHOT_FAULTS,
@@ -43,6 +44,7 @@ from realtime_cli.emulator.handshake import Refusal, admit
 from realtime_cli.emulator.http import HttpError, HttpResponse
 from realtime_cli.emulator.http_connection import HttpConnection, Upgrade
 from realtime_cli.emulator.ids import IdFactory
+from realtime_cli.emulator.realism import Realism
 from realtime_cli.emulator.records import (
     ClientFrame,
     ConnectionLog,
@@ -103,6 +105,10 @@ class Emulator:
 
     `faults` switches fault modes on (see `faults.FAULTS`); `faults` is also a plain set
     attribute that tests may change while clients are connected. `fault_settings` tunes them.
+
+    `realism` chooses between fixed replies in the same tick (`Realism.exact()`, the default
+    here, for tests) and the live service's timing, streaming shape and answers
+    (`Realism.measured(speed)`, the default of `rt emulator`).
     """
 
     def __init__(
@@ -117,6 +123,7 @@ class Emulator:
         ping_interval: float | None = 20.0,
         faults: Collection[str] = (),
         fault_settings: FaultSettings | None = None,
+        realism: Realism | None = None,
     ) -> None:
         _check_loopback(host)
         if speed <= 0:
@@ -131,6 +138,8 @@ class Emulator:
         #: Fault modes in effect (names from `faults.FAULTS`); one-shot ones remove themselves.
         self.faults: set[str] = check_faults(faults)
         self.fault_settings = fault_settings or FaultSettings()
+        #: Timing and streaming shape: exact (fixed, same-tick replies) unless given.
+        self.realism = realism or Realism.exact()
         #: Canned replies, tool arguments and transcripts (see `Script`).
         self.script = Script()
         self.ids = IdFactory()
@@ -223,9 +232,9 @@ class Emulator:
         """Arguments of the model's calls of the function tool `name`."""
         self.script.set_tool_arguments(name, arguments)
 
-    def queue_transcript(self, text: str) -> None:
-        """The next input-audio transcription gives `text`."""
-        self.script.queue_transcript(text)
+    def queue_transcript(self, text: str, *, delay: float | None = None) -> None:
+        """The next input-audio transcription gives `text`, `delay` s after the commit."""
+        self.script.queue_transcript(text, delay=delay)
 
     def add_incoming_call(self, session: Session | None = None) -> str:
         """Register a ringing SIP call (as a `realtime.call.incoming` webhook would announce
@@ -283,6 +292,10 @@ class Emulator:
         if fault in ONE_SHOT_FAULTS:
             self.faults.discard(fault)
         return True
+
+    def _fire_content(self, fault: str) -> bool:
+        """`_fire` for the faults the session machine owns (what a response says)."""
+        return fault in CONTENT_FAULTS and self._fire(fault)
 
     def _rest_fault(self) -> HttpResponse | None:
         if self._fire("rest-429"):
@@ -437,6 +450,9 @@ class Emulator:
             chunk_ms=self.chunk_ms,
             lifetime=lifetime,
             now=loop.time(),
+            realism=self.realism,
+            rng=self.realism.rng(log.index),
+            fire=self._fire_content,
         )
         stream = _Stream()
         if not await self._send(socket, log, machine.start(loop.time()), stream):

@@ -22,4 +22,7 @@ class SessionUpdates(MachineCore):
         check_session(event.session, self.session, audio_produced=self.audio_produced)
         self.session = merge_session(self.session, event.session)
         self._configure_vad()
-        self._emit(SessionUpdated(event_id=self._eid(), session=self.session))
+        self._emit_later(
+            self.realism.session_updated_s,
+            SessionUpdated(event_id=self._eid(), session=self.session),
+        )

@@ -13,6 +13,10 @@ can read instead of an exception.
     def add(a: int, b: int) -> int:
         "Add two integers."
         return a + b
+
+A plain `def` runs in a thread of its own, so a slow one never holds up audio or barge-in;
+`timeout` applies to both kinds: past it the call is abandoned (a thread cannot be stopped:
+its result is discarded when it ends) and the model is told it timed out.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any, overload
 import msgspec
 
 from realtime_cli.protocol import Tool
+from realtime_cli.session.daemon_thread import in_daemon_thread
 
 __all__ = ["ToolRegistry", "ToolSpec", "tool"]
 
@@ -71,11 +76,7 @@ class ToolSpec:
         except msgspec.DecodeError as exc:
             return _error(f"invalid arguments for {self.name}: {exc}")
         try:
-            if self.takes_struct:
-                call = self.handler(args)
-            else:
-                call = self.handler(**msgspec.structs.asdict(args))
-            result = await asyncio.wait_for(_awaited(call), self.timeout)
+            result = await asyncio.wait_for(self._call(args), self.timeout)
         except TimeoutError:
             return _error(f"{self.name} timed out after {self.timeout:g} s")
         except asyncio.CancelledError:
@@ -89,9 +90,19 @@ class ToolSpec:
         except (TypeError, msgspec.EncodeError) as exc:
             return _error(f"{self.name} returned a value that is not JSON: {exc}")
 
+    async def _call(self, args: msgspec.Struct) -> Any:
+        def invoke() -> Any:
+            if self.takes_struct:
+                return self.handler(args)
+            return self.handler(**msgspec.structs.asdict(args))
 
-async def _awaited(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
+        if inspect.iscoroutinefunction(self.handler):
+            result = invoke()
+        else:
+            # A plain `def` may block: off the event loop, so audio and barge-in stay live.
+            # (An object whose __call__ is async returns its coroutine, awaited below.)
+            result = await in_daemon_thread(invoke, f"tool {self.name}")
+        return await result if inspect.isawaitable(result) else result
 
 
 def _error(message: str) -> str:

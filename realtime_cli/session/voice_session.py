@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from realtime_cli.audio import Speaker
+from realtime_cli.audio.interfaces import StopReporting
 from realtime_cli.core import (
     Action,
     AudioDone,
@@ -127,7 +128,8 @@ class VoiceSession:
         self.model = session.model if isinstance(session.model, str) else "gpt-realtime"
         #: Estimated cost of every response so far.
         self.cost_total = Cost(0.0)
-        #: For each barge-in: ms from the trigger reaching the session to playback flushed.
+        #: For each barge-in: ms from the trigger reaching the session to silence at the
+        #: speaker's DAC (to the end of the flush for a speaker that cannot tell).
         self.barge_in_ms: list[float] = []
         self._trigger_at = 0.0
 
@@ -274,6 +276,7 @@ class VoiceSession:
         while True:
             await asyncio.sleep(TICK_S)
             self._report_heard()
+            self._speaker_notices()
             await self._perform(self.core.tick(self._clock()))
             if self._link.rotation_due(self.core.session, self.core.response_pending):
                 # Rotate between turns, before the service's session cap ends it mid-answer.
@@ -321,7 +324,8 @@ class VoiceSession:
                     self.speaker.end_item(action.item_id)
             elif isinstance(action, FlushPlayback):
                 heard = self._flush()
-                self.barge_in_ms.append((self._clock() - self._trigger_at) * 1000)
+                self.barge_in_ms.append(self._audible_stop_ms())
+                self._speaker_notices()
                 await self._perform(self.core.playback_flushed(heard, self._clock()))
             elif isinstance(action, RunTool):
                 self._tools.start(action)
@@ -345,6 +349,19 @@ class VoiceSession:
             for t in self.core.tracks.values()
             if not t.interrupted and t.received_bytes
         }
+
+    def _audible_stop_ms(self) -> float:
+        """From the trigger to silence at the DAC, where the speaker knows it (else to the
+        end of the flush call)."""
+        elapsed = self._clock() - self._trigger_at
+        if isinstance(self.speaker, StopReporting) and self.speaker.audible_stop_at is not None:
+            elapsed += self.speaker.audible_stop_at - time.monotonic()
+        return max(0.0, elapsed) * 1000
+
+    def _speaker_notices(self) -> None:
+        if isinstance(self.speaker, StopReporting):
+            for text in self.speaker.take_notices():
+                self._stream.emit(Notice(text, "warning", {"speaker": "notice"}))
 
     def _finish_response(self, action: ResponseFinished) -> None:
         heard_fraction = (
@@ -455,6 +472,13 @@ class VoiceSession:
         handle = self._handles.new(params)
         await self._perform(self.core.request_response(params))
         return handle
+
+    async def restore(self, history: Iterable[tuple[str, str]]) -> int:
+        """Seed the conversation with earlier messages, `(role, text)` with role `user` or
+        `assistant`, as text items (as a reconnect does); returns how many were sent."""
+        messages = [(role, text.strip()) for role, text in history if text.strip()]
+        await self._link.replay(messages)
+        return len(messages)
 
     async def add_user_text(self, text: str) -> None:
         """Add a user message to the conversation without asking for a response."""

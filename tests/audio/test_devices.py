@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from realtime_cli.audio.errors import (
 )
 from realtime_cli.audio.playback import SoundDeviceSpeaker
 from realtime_cli.errors import RtError
-from tests.audio.fake_sounddevice import FakeSoundDevice
+from tests.audio.fake_sounddevice import FakeSoundDevice, FakeStream
 from tests.audio.signals import tone, tone_pcm16
 
 DEVICES = [
@@ -211,9 +212,93 @@ def test_speaker_callback_renders_and_accounts(fake_sd: FakeSoundDevice) -> None
     assert out.shape == (31 * 441, 2)
     np.testing.assert_array_equal(out[:, 0], out[:, 1])
     assert heard in (238, 239)  # 290 ms handed over - 50 ms latency - 1.9 ms filter
-    assert report == {"a": 304}
-    # Silent once the 4 ms fade and the ~1.9 ms filter delay have passed, within the block.
-    assert np.abs(out[-441 + round(0.0062 * 44100) :]).max() < 1e-4
+    # The flush aborted the stream at once: what the device still held (the last block's
+    # 10 ms and 50 ms of latency) was cut, and the report is what had reached the DAC.
+    assert report["a"] in (238, 239)
+    assert fake_sd.streams[0].stopped and fake_sd.streams[0].started
+    assert not out[-441:].any()  # nothing of the cut audio comes after the restart
+
+
+class _StubbornStream(FakeStream):
+    """A stream that cannot start again after an abort."""
+
+    def start(self) -> None:
+        if self.stopped:
+            raise RuntimeError("PaErrorCode -9999")
+        super().start()
+
+
+def test_a_stream_that_cannot_restart_is_reopened(fake_sd: FakeSoundDevice) -> None:
+    opened: list[FakeStream] = []
+
+    def open_stubborn(**kwargs: Any) -> FakeStream:
+        stream = _StubbornStream(**kwargs) if not opened else FakeStream(**kwargs)
+        opened.append(stream)
+        fake_sd.streams.append(stream)
+        return stream
+
+    fake_sd.OutputStream = open_stubborn  # type: ignore[method-assign]
+
+    async def scenario() -> list[str]:
+        speaker = SoundDeviceSpeaker(prebuffer_s=0.0)
+        speaker.play(tone_pcm16(440, 1.0), "a")
+        for _ in range(10):
+            fake_sd.streams[0].pull(441, latency=0.05)
+        speaker.flush()
+        speaker.play(tone_pcm16(440, 0.2), "b")  # plays on the new stream
+        block = fake_sd.streams[1].pull(441, latency=0.05)
+        assert block.any()
+        await speaker.close()
+        return speaker.take_notices()
+
+    assert asyncio.run(scenario()) == []
+    assert len(opened) == 2 and opened[0].closed
+
+
+def test_a_stream_that_cannot_restart_or_reopen_is_one_clear_error(
+    fake_sd: FakeSoundDevice,
+) -> None:
+    def open_once(**kwargs: Any) -> FakeStream:
+        if fake_sd.streams:
+            raise RuntimeError("Device unavailable")
+        stream = _StubbornStream(**kwargs)
+        fake_sd.streams.append(stream)
+        return stream
+
+    fake_sd.OutputStream = open_once  # type: ignore[method-assign]
+
+    async def scenario() -> dict[str, int]:
+        speaker = SoundDeviceSpeaker(prebuffer_s=0.0)
+        speaker.play(tone_pcm16(440, 1.0), "a")
+        for _ in range(30):
+            fake_sd.streams[0].pull(441, latency=0.05)
+        report = speaker.flush()
+        with pytest.raises(DeviceLostError, match="did not restart after a barge-in") as err:
+            speaker.play(tone_pcm16(440, 0.1), "b")
+        assert "\n" not in str(err.value)
+        assert speaker.played_ms("a") == report["a"]  # the accounting stays readable
+        return report
+
+    assert asyncio.run(scenario())["a"] in (238, 239)
+
+
+def test_a_device_without_dac_time_is_cut_by_its_nominal_latency_with_a_notice(
+    fake_sd: FakeSoundDevice,
+) -> None:
+    async def scenario() -> tuple[dict[str, int], list[str]]:
+        speaker = SoundDeviceSpeaker(prebuffer_s=0.0)
+        speaker.play(tone_pcm16(440, 1.0), "a")
+        for _ in range(30):
+            fake_sd.streams[0].pull(441, latency=0.0)  # no DAC time at all
+        report = speaker.flush()
+        notices = speaker.take_notices()
+        await speaker.close()
+        return report, notices
+
+    report, notices = asyncio.run(scenario())
+    assert report["a"] in (248, 249)  # 290 ms - 40 ms nominal latency - 1.9 ms filter
+    assert len(notices) == 1 and "reports no DAC time" in notices[0]
+    assert "40 ms" in notices[0]
 
 
 def test_speaker_uses_the_stream_latency_when_the_host_reports_none(

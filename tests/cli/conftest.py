@@ -28,6 +28,8 @@ class Emu:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emu]:
     process = subprocess.Popen(
+        # --exact: these tests assert the emulator's fixed replies; --check-keys: and its
+        # key checks.
         [
             sys.executable,
             "-m",
@@ -37,6 +39,7 @@ def emulator() -> Iterator[Emu]:
             "0",
             "--speed",
             "50",
+            "--exact",
             "--check-keys",
         ],
         stdout=subprocess.PIPE,

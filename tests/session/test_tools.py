@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 
 import msgspec
 
@@ -75,3 +77,58 @@ def test_registry_reports_unknown_tools() -> None:
     assert "add" in registry and len(registry) == 2
     assert json.loads(asyncio.run(registry.run("nope", "{}"))) == {"error": "unknown tool: nope"}
     assert [t.name for t in registry.to_protocol()] == ["add", "forecast"]
+
+
+def test_a_sync_tool_runs_off_the_event_loop() -> None:
+    seen: list[str] = []
+
+    @tool
+    def blocking(seconds: float) -> str:
+        seen.append(threading.current_thread().name)
+        time.sleep(seconds)
+        return "done"
+
+    async def main() -> tuple[str, int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        out = await blocking.run('{"seconds": 0.3}')
+        task.cancel()
+        return out, ticks
+
+    out, ticks = asyncio.run(main())
+    assert out == "done"
+    assert seen == ["tool blocking"]
+    assert ticks >= 15  # the loop kept running while the tool slept
+
+
+def test_a_sync_tool_that_overruns_its_timeout_is_abandoned() -> None:
+    finished: list[str] = []
+
+    @tool(timeout=0.1)
+    def hangs() -> str:
+        time.sleep(0.5)
+        finished.append("late")
+        return "too late"
+
+    async def main() -> tuple[str, float]:
+        start = time.monotonic()
+        out = await hangs.run("{}")
+        elapsed = time.monotonic() - start
+        await asyncio.sleep(0.6)  # the thread ends; its result is dropped, nothing raises
+        return out, elapsed
+
+    out, elapsed = asyncio.run(main())
+    assert json.loads(out) == {"error": "hangs timed out after 0.1 s"}
+    assert elapsed < 0.3
+    assert finished == ["late"]
+
+
+def test_a_sync_tool_error_is_reported_from_its_thread() -> None:
+    assert json.loads(asyncio.run(broken.run('{"x": "y"}')))["error"].endswith("disk on fire")
