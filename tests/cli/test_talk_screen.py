@@ -171,3 +171,17 @@ def test_forty_columns_keep_status_and_cost(
     lines = run.terminal.lines()
     assert any(re.match(r"^● closed", line) for line in lines), "\n".join(lines)
     assert any(re.search(r"tokens [\d,]+ in [\d,]+ out +\$\d\.\d{4}", line) for line in lines)
+
+
+def test_doctor_keeps_library_noise_out_of_its_report(
+    tmp_path: Path, virtual_audio: VirtualAudio
+) -> None:
+    run = rt(
+        "doctor", "--input-device", "vmic", "--output-device", "vspeaker", "--seconds", "1",
+        "--json", base_url=None, home=tmp_path, env={**virtual_audio.env, "PYTHONPATH": str(NOISY)},
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    report = json.loads(run.out)
+    counted = [w for w in report["warnings"] if "printed" in w and "--debug shows" in w]
+    assert counted, report["warnings"]
+    assert int(re.search(r"printed (\d+) message", counted[0]).group(1)) >= 10  # type: ignore[union-attr]
