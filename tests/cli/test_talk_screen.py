@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import re
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
 from tests.audio.virtual_audio import VirtualAudio
@@ -19,14 +17,6 @@ from tests.cli.pty_run import PtyRun, rt_env
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
 NOISY = Path(__file__).resolve().parent / "noisy_library"
 NOISE = "snd_pcm_recover"
-
-
-@pytest.fixture
-def pty_runs() -> Iterator[list[PtyRun]]:
-    runs: list[PtyRun] = []
-    yield runs
-    for run in runs:
-        run.close()
 
 
 def test_library_noise_on_fd2_stays_off_the_live_screen_and_is_counted(
