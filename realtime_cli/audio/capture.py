@@ -192,7 +192,10 @@ class SoundDeviceMicrophone:
             if len(self._ring):
                 continue
             try:
-                await asyncio.wait_for(self._event.wait(), self._stall_timeout)
+                # Not wait_for: on Python 3.11 it can swallow a cancellation that arrives as
+                # the event is set, and a frame every 10 ms makes that race likely.
+                async with asyncio.timeout(self._stall_timeout):
+                    await self._event.wait()
             except TimeoutError:
                 if not len(self._ring):
                     self._lost = True

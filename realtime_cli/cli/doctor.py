@@ -77,6 +77,7 @@ def doctor(
         supported_rate,
     )
     from realtime_cli.audio.loopback import play_and_record
+    from realtime_cli.cli.stderr_capture import StderrCapture
 
     found = list_devices()
     if not found:
@@ -98,15 +99,19 @@ def doctor(
         )
 
     played = checks.chirp(out_rate)
-    recording = play_and_record(
-        mic,
-        speaker,
-        played,
-        input_rate=in_rate,
-        output_rate=out_rate,
-        lead_s=seconds,
-        tail_s=ECHO_WINDOW_S,
-    )
+    # ALSA's own stderr lines (underruns) would flood the report: counted, shown with --debug.
+    with StderrCapture() as noise:
+        recording = play_and_record(
+            mic,
+            speaker,
+            played,
+            input_rate=in_rate,
+            output_rate=out_rate,
+            lead_s=seconds,
+            tail_s=ECHO_WINDOW_S,
+        )
+    for line in noise.lines if debug else ():
+        typer.echo(f"rt: debug: sound library: {line}", err=True)
     samples = recording.samples
     listen_end = min(samples.size, max(0, math.floor(recording.signal_start)))
     listening = checks.measure_level(samples[:listen_end], in_rate)
@@ -125,6 +130,10 @@ def doctor(
         warnings.append(
             f"the input dropped audio {recording.input_overflows} time(s): the latency "
             "figure may be off"
+        )
+    if noise.count:
+        warnings.append(
+            f"the sound library printed {noise.count} message(s) of its own (--debug shows them)"
         )
     if recording.output_underflows:
         warnings.append(

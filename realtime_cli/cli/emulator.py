@@ -86,7 +86,9 @@ def _bind_error(host: str, port: int, exc: OSError) -> str:
 
 
 def emulator(
-    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Loopback address to listen on.")
+    ] = "127.0.0.1",
     port: Annotated[
         int,
         typer.Option(
@@ -112,6 +114,7 @@ def emulator(
     speed: Annotated[
         float,
         typer.Option(
+            metavar="FACTOR",
             min=0.01,
             help="How many times faster than real time responses stream; the latencies "
             "(measured at 5) scale with it.",
@@ -135,7 +138,9 @@ def emulator(
             help="Share of responses that fail or stop on their own (seeded by --seed).",
         ),
     ] = 0.0,
-    seed: Annotated[int, typer.Option(help="Seed of the emulator's random choices.")] = 0,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Seed of the emulator's random choices.")
+    ] = 0,
     fault: Annotated[
         list[str] | None, typer.Option("--fault", metavar="NAME", help=_FAULT_HELP)
     ] = None,
@@ -161,7 +166,17 @@ def emulator(
         ),
     ] = None,
 ) -> None:
-    """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C."""
+    """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C.
+
+    It prints the two export lines to paste into another terminal; any non-empty key works
+    unless --check-keys or --api-key is given.
+
+    Examples:
+
+      rt emulator
+
+      rt emulator --port 8765 --fault drop-1011
+    """
     faults = check_faults(fault or ())
     settings = FaultSettings(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after

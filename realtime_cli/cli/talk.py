@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +22,8 @@ from realtime_cli.errors import UsageError
 
 __all__ = ["talk"]
 
+#: The built-in voice (a profile or $RT_VOICE may choose another).
+DEFAULT_VOICE = "marin"
 _VAD = {"server": "server_vad", "semantic": "semantic_vad", "none": "none"}
 _ECHO_MODES = ("aec", "gate", "off")
 #: Silence after a WAV input, so that server VAD hears the end of the last utterance.
@@ -36,15 +37,21 @@ def _device(value: str | None) -> int | str | None:
 
 
 def talk(
-    voice: Annotated[str | None, typer.Option("--voice", help="Assistant voice.")] = None,
+    voice: Annotated[
+        str | None,
+        typer.Option(
+            "--voice", metavar="VOICE", help=f"Assistant voice (default: {DEFAULT_VOICE})."
+        ),
+    ] = None,
     model: Model = None,
     instructions: Instructions = None,
     vad: Annotated[
         str | None,
         typer.Option(
             "--vad",
-            help="Turn detection: server, semantic or none (push-to-talk: hold or press SPACE;"
-            " with --input-file the whole file is one turn).",
+            metavar="server|semantic|none",
+            help="Turn detection (default: server): server, semantic or none (push-to-talk: "
+            "hold or press SPACE; with --input-file the whole file is one turn).",
         ),
     ] = None,
     transcribe: Annotated[
@@ -66,26 +73,60 @@ def talk(
         typer.Option("--no-reconnect", help="End, rather than reconnect, when the link drops."),
     ] = False,
     input_device: Annotated[
-        str | None, typer.Option("--input-device", help="Microphone: index or name part.")
+        str | None,
+        typer.Option(
+            "--input-device", metavar="DEVICE", help="Microphone: index or name part (rt devices)."
+        ),
     ] = None,
     output_device: Annotated[
-        str | None, typer.Option("--output-device", help="Speaker: index or name part.")
+        str | None,
+        typer.Option(
+            "--output-device", metavar="DEVICE", help="Speaker: index or name part (rt devices)."
+        ),
     ] = None,
     input_file: Annotated[
         Path | None,
-        typer.Option("--input-file", dir_okay=False, help="A WAV file as the microphone."),
+        typer.Option(
+            "--input-file", metavar="FILE.wav", dir_okay=False, help="A WAV file as the microphone."
+        ),
     ] = None,
     output_file: Annotated[
         Path | None,
-        typer.Option("--output-file", dir_okay=False, help="Write what would be played to WAV."),
+        typer.Option(
+            "--output-file",
+            metavar="FILE.wav",
+            dir_okay=False,
+            help="Write what would be played to WAV.",
+        ),
     ] = None,
     record: Annotated[
         Path | None,
-        typer.Option("--record", dir_okay=False, help="Stereo WAV: left you, right the assistant."),
+        typer.Option(
+            "--record",
+            metavar="FILE.wav",
+            dir_okay=False,
+            help="Stereo WAV: left you, right the assistant.",
+        ),
     ] = None,
-    plain: Annotated[bool, typer.Option("--plain", help="One plain line per utterance.")] = False,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="One plain line per utterance (the default when stdout is not a terminal).",
+        ),
+    ] = False,
     max_seconds: Annotated[
-        float | None, typer.Option("--max-seconds", min=0.1, help="End after this long.")
+        float | None,
+        typer.Option("--max-seconds", metavar="SECONDS", min=0.1, help="End after this long."),
+    ] = None,
+    transcript: Annotated[
+        Path | None,
+        typer.Option(
+            "--transcript",
+            metavar="FILE.md|FILE.jsonl",
+            dir_okay=False,
+            help="Write the conversation when it ends: Markdown or JSON lines, by extension.",
+        ),
     ] = None,
     resume: Annotated[
         Path | None,
@@ -103,7 +144,16 @@ def talk(
     config: ConfigFile = None,
     debug: Debug = False,
 ) -> None:
-    """Hold a spoken conversation; Ctrl-C ends it with a summary."""
+    """Hold a spoken conversation; Ctrl-C ends it with a summary.
+
+    Examples:
+
+      rt talk --voice cedar --transcribe gpt-4o-mini-transcribe
+
+      rt talk --vad none        (push-to-talk: hold SPACE)
+
+      rt talk --input-file question.wav --output-file answer.wav --plain
+    """
     from realtime_cli.cli.text_input import option_text
 
     if vad is not None and vad not in _VAD:
@@ -128,7 +178,11 @@ def talk(
         raise UsageError(f"--input-file {input_file}: no such file")
     from realtime_cli.cli.output_paths import check_outputs
 
-    check_outputs({"--output-file": output_file, "--record": record, "--log": log})
+    if transcript is not None and transcript.suffix.lower() not in (".md", ".jsonl"):
+        raise UsageError(f"--transcript {transcript}: name a .md or a .jsonl file")
+    check_outputs(
+        {"--output-file": output_file, "--record": record, "--log": log, "--transcript": transcript}
+    )
     history: list[tuple[str, str]] = []
     if resume is not None:
         from realtime_cli.cli.resume_source import load_history
@@ -143,6 +197,10 @@ def talk(
                 "one; use --input-file to send a WAV file as one turn"
             )
         key_fd = sys.stdin.fileno()
+    elif input_file is None and sys.stdin.isatty():
+        key_fd = sys.stdin.fileno()  # for `q`
+    import asyncio  # here, not at the top: `rt talk --help` need not load it
+
     from realtime_cli.cli.connect import open_event_log
     from realtime_cli.cli.stderr_capture import StderrCapture
 
@@ -161,6 +219,7 @@ def talk(
                 input_file=input_file,
                 output_file=output_file,
                 record=record,
+                transcript=transcript,
                 plain=plain or not sys.stdout.isatty(),
                 auto_barge_in=not no_barge_in,
                 reconnect=not no_reconnect,
@@ -187,6 +246,7 @@ async def _talk(
     input_file: Path | None,
     output_file: Path | None,
     record: Path | None,
+    transcript: Path | None,
     plain: bool,
     auto_barge_in: bool,
     reconnect: bool,
@@ -258,6 +318,7 @@ async def _talk(
         max_seconds=max_seconds,
         event_log=event_log,
         files=files,
+        transcript=transcript,
         library_noise=noise,
         sinks=[sink for sink in (recorder, speaker if output_file else None) if sink is not None],
         close_callbacks=[recorder.close] if recorder is not None else [],

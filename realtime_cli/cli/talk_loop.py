@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+from rich.rule import Rule
 
 from realtime_cli.audio import Microphone, Speaker
 from realtime_cli.audio.echo_control import EchoControl
@@ -45,8 +46,9 @@ from realtime_cli.session import (
 )
 from realtime_cli.transport import ConnectOptions, EventLog
 from realtime_cli.tui import LiveScreen, PlainTranscript, Status, TalkView
-from realtime_cli.tui.render import push_to_talk_line, render_summary
-from realtime_cli.tui.summary import summarize, summary_lines
+from realtime_cli.tui.render import push_to_talk_line, render_summary, render_transcript
+from realtime_cli.tui.summary import Summary, summarize, summary_lines
+from realtime_cli.tui.transcript_file import render_transcript_file, transcript_format
 
 __all__ = ["TalkRun"]
 
@@ -56,6 +58,8 @@ IDLE_END_S = 1.5
 #: A WAV file with no samples: the header rt writes when it opens one.
 WAV_HEADER_BYTES = 44
 WATCH_S = 0.05
+#: Keys that end a live conversation as Ctrl-C does.
+QUIT_KEYS = ("q", "Q")
 _PLAIN_CHANGES = {
     TurnChange.STARTED: "[talking]",
     TurnChange.COMMITTED: "[sent]",
@@ -84,6 +88,8 @@ class TalkRun:
     files: list[Path] = field(default_factory=list)
     #: What writes `files` (a WavSpeaker, a StereoRecorder): its `write_error` ends the run.
     sinks: list[Any] = field(default_factory=list)
+    #: `--transcript`: the finished conversation is written here (.md or .jsonl).
+    transcript: Path | None = None
     #: What the sound libraries printed to fd 2 meanwhile (counted in the summary).
     library_noise: StderrCapture | None = None
     clock: Callable[[], float] = time.monotonic
@@ -113,6 +119,7 @@ class TalkRun:
         self._plain = PlainTranscript(self.view, sys.stdout) if self.plain else None
         self._speech_end: float | None = None
         self._warned_silent = False
+        self._transcript_error: str | None = None
         self._awaiting_answer = False
         self._first_audio_item: str | None = None
         self._screen = None if self.plain else LiveScreen()
@@ -173,8 +180,17 @@ class TalkRun:
             raise KeyboardInterrupt
         return opening.result()
 
+    def _write_transcript(self, path: Path, summary: Summary) -> None:
+        fmt = transcript_format(path) or "markdown"
+        try:
+            path.write_text(render_transcript_file(self.view, summary, fmt), encoding="utf-8")
+        except OSError as exc:
+            self._transcript_error = stopped_writing(path, exc)
+
     def _write_error(self) -> str | None:
         """The first output file that stopped growing (a full disk), as one line."""
+        if self._transcript_error is not None:
+            return self._transcript_error
         sinks = [*self.sinks, self.event_log]
         for sink in sinks:
             error = getattr(sink, "write_error", None)
@@ -188,30 +204,23 @@ class TalkRun:
         return self.echo is not None and self.echo.mode == "gate" and self._turns is None
 
     def _open_keys(self) -> None:
-        if self._gated and not self.headless and self.key_fd is not None:
+        live_keys = not self.headless and self.key_fd is not None
+        if live_keys and self.key_fd is not None:
+            # `q` quits in every mode; with manual turns the talk key starts and sends a turn.
             self._keys = KeyReader(self.key_fd, self._on_key)
             self._keys.open()
-            self.view.notice(
-                f"echo gate: the microphone is muted while the assistant speaks; press "
-                f"{key_name(self.talk_key)} to interrupt",
-                self.clock(),
-            )
-            return
         if self._turns is None:
             return
-        live_keys = not self.headless and self.key_fd is not None
         self.view.set_push_to_talk(key_name(self.talk_key) if live_keys else None)
-        if live_keys and self.key_fd is not None:
-            self._keys = KeyReader(self.key_fd, self._on_key)
-            self._keys.open()
+        if live_keys:
             line = push_to_talk_line(self.view)
             if self._plain is not None and line is not None:
                 print(line.plain, file=sys.stderr, flush=True)
         self._refresh()
 
     def _on_key(self, key: str) -> None:
-        if self._gated and key == self.talk_key:
-            self._interrupt_task = asyncio.get_running_loop().create_task(self._voice.barge_in())
+        if key in QUIT_KEYS:
+            self.stop()
             return
         if self._turns is None or key != self.talk_key:
             return
@@ -228,7 +237,7 @@ class TalkRun:
                 self.view.talk_started(now)
             else:
                 self.view.talk_ended(now, committed=change is TurnChange.COMMITTED)
-            if self._plain is not None and self._keys is not None:
+            if self._plain is not None and self._keys is not None and self._turns is not None:
                 # No header in plain mode: the state goes where the summary goes.
                 print(_PLAIN_CHANGES[change], file=sys.stderr, flush=True)
         if changes:
@@ -422,7 +431,10 @@ class TalkRun:
                 self._screen.stop()
             return
         noise = self.library_noise.count if self.library_noise is not None else 0
-        summary = summarize(self.view, [str(f) for f in self.files], noise)
+        files = [*self.files, *([self.transcript] if self.transcript else [])]
+        summary = summarize(self.view, [str(f) for f in files], noise)
+        if self.transcript is not None:
+            self._write_transcript(self.transcript, summary)
         if self._plain is not None:
             self._plain.flush()
             for line in summary_lines(summary):
@@ -430,4 +442,8 @@ class TalkRun:
         elif self._screen is not None:
             self._screen.update(self.view)
             self._screen.stop()
+            if self._screen.cropped(self.view):
+                # The last frame shows only what fitted: the whole conversation stays behind.
+                self._screen.print(Rule("the whole conversation", style="dim"))
+                self._screen.print(render_transcript(self.view.turns))
             self._screen.print(render_summary(summary))

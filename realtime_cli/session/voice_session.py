@@ -25,6 +25,7 @@ import numpy as np
 
 from realtime_cli.audio import Speaker
 from realtime_cli.audio.interfaces import StopReporting
+from realtime_cli.config.session_builder import Vad, build_session
 from realtime_cli.core import (
     Action,
     AudioDone,
@@ -68,7 +69,6 @@ from realtime_cli.session.events import (
     VoiceEvent,
 )
 from realtime_cli.session.response_handles import ResponseHandle, ResponseHandles
-from realtime_cli.session.session_config import Vad, build_session
 from realtime_cli.session.supervised_tasks import SupervisedTasks
 from realtime_cli.session.tool_runner import ToolRunner
 from realtime_cli.session.tools import ToolRegistry, ToolSpec

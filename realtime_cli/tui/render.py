@@ -168,13 +168,30 @@ def render_header(view: TalkView) -> RenderableType:
     return Group(*rows, Rule(style="dim"))
 
 
-def _row(left: Text, right: Text) -> Table:
-    # One grid per row: a long right cell on one row must not narrow the left one on another.
-    grid = Table.grid(expand=True, padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1, justify="right", no_wrap=True, overflow="ellipsis")
-    grid.add_row(left, right)
-    return grid
+def _row(left: Text, right: Text) -> _Row:
+    return _Row(left, right)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """Left and right on one line when both fit; on a narrow terminal, one under the other,
+    each cut at the edge (nothing of the cost or the status goes missing)."""
+
+    left: Text
+    right: Text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if self.left.cell_len + 1 + self.right.cell_len <= width:
+            # One grid per row: a long right cell on one row must not narrow another's left.
+            grid = Table.grid(expand=True, padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column(ratio=1, justify="right", no_wrap=True, overflow="ellipsis")
+            grid.add_row(self.left, self.right)
+            yield grid
+            return
+        for part in (self.left, self.right):
+            yield from part.wrap(console, width, overflow="fold")
 
 
 def render_turn(turn: Turn) -> Text:

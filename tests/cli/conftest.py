@@ -12,10 +12,14 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.audio.virtual_audio import VirtualAudio, missing_reason
+
+if TYPE_CHECKING:
+    from tests.cli.pty_run import PtyRun
 
 KEY = "sk-cli-test-key-0123456789"
 
@@ -197,3 +201,12 @@ def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualA
         yield va
     finally:
         va.stop()
+
+
+@pytest.fixture
+def pty_runs() -> Iterator[list[PtyRun]]:
+    """`rt` runs on pseudo-terminals to close (killing the child if still running) after a test."""
+    runs: list[PtyRun] = []
+    yield runs
+    for run in runs:
+        run.close()

@@ -10,12 +10,10 @@ import json
 import re
 import termios
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
 from tests.audio.virtual_audio import VirtualAudio
@@ -32,14 +30,6 @@ def _talk(emulator: Emu, tmp_path: Path, *args: str, env: dict[str, str] | None 
         "--transcribe", "gpt-4o-mini-transcribe", "--log", str(tmp_path / "log.jsonl"), *args,
         env=rt_env(emulator.base_url, tmp_path, env),
     )  # fmt: skip
-
-
-@pytest.fixture
-def pty_runs() -> Iterator[list[PtyRun]]:
-    runs: list[PtyRun] = []
-    yield runs
-    for run in runs:
-        run.close()
 
 
 def _line(terminal: Terminal, pattern: str) -> str:
