@@ -53,7 +53,15 @@ async def soak(minutes: float, accel: float) -> int:
         speaker = WavSpeaker(Path(tmp) / "soak.wav", pacing="fast")
         # The emulator runs in its own process: only rt's memory is measured here.
         emulator = subprocess.Popen(
-            [sys.executable, "-m", "realtime_cli", "emulator", "--speed", str(5 * accel)],
+            [
+                sys.executable,
+                "-m",
+                "realtime_cli",
+                "emulator",
+                "--speed",
+                str(5 * accel),
+                "--exact",
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )

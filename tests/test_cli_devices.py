@@ -216,12 +216,16 @@ def test_missing_portaudio_is_one_line_with_the_install_commands(
 
 
 @pytest.mark.parametrize("command", ["devices", "doctor"])
-def test_no_devices_is_one_line(command: str, tmp_path: Path) -> None:
+def test_no_devices_is_one_line_and_json_still_json(command: str, tmp_path: Path) -> None:
     result = _rt(command, "--json", env=_fake_sounddevice(tmp_path, FAKE_EMPTY))
     assert result.returncode == 1
-    assert result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith("rt: error: no audio devices found")
+    # A script reading --json gets a JSON object with the same error, not nothing.
+    report = json.loads(result.stdout)
+    assert line == f"rt: error: {report['error']}"
+    empty = {"inputs": [], "outputs": []} if command == "devices" else {"input": None}
+    assert report.items() >= empty.items()
 
 
 def test_the_cli_loads_no_audio_code_until_an_audio_command_runs() -> None:

@@ -342,7 +342,11 @@ def test_file_under_home_is_shown_with_a_tilde(tmp_path: Path) -> None:
             'output_modality = "both"',
             'output_modality: expected one of "audio", "text", got "both"',
         ),
-        ("voice = true", "voice: expected a non-empty string, got true"),
+        (
+            'voice = "alloyy"',
+            'voice: expected one of "alloy", "ash", "ballad", "cedar", "coral", "echo", '
+            '"marin", "sage", "shimmer", "verse", got "alloyy"',
+        ),
         ('vad = "none"', 'vad: expected a table, got "none"'),
         ("vad.create_response = 1", "vad.create_response: expected true or false, got 1"),
         (

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from realtime_cli.audio.capture_chain import CaptureChain
 from realtime_cli.audio.devices import load_sounddevice, select_device, supported_rate
-from realtime_cli.audio.errors import AudioError, DeviceLostError, MicrophoneSilentError
+from realtime_cli.audio.errors import AudioError, DeviceLostError
 from realtime_cli.audio.frame_assembler import DEFAULT_FRAME_SAMPLES
 from realtime_cli.audio.recorder import StereoRecorder
 from realtime_cli.audio.ring_buffer import SampleRing
@@ -69,6 +69,13 @@ class SoundDeviceMicrophone:
         self._finished = False
         self._first_sample_time: float | None = None
         self.device_overflows = 0  # PortAudio's input_overflow flags
+
+    @property
+    def silent(self) -> bool:
+        """Whether the device has sent only exact zeros for `silence_timeout_s` since it
+        opened (muted, noise-gated or not permitted); capture goes on regardless."""
+        limit = self._silence_timeout
+        return limit is not None and self._chain.leading_silence_s >= limit
 
     @property
     def overflows(self) -> int:
@@ -148,15 +155,6 @@ class SoundDeviceMicrophone:
             data = self._ring.read()
             if data.size:
                 self._frames.extend(self._chain.push(data))
-                limit = self._silence_timeout
-                if limit is not None and self._chain.leading_silence_s >= limit:
-                    self._closed = True
-                    await self._stop_stream()
-                    raise MicrophoneSilentError(
-                        f"the microphone ({self.device.name}) delivered only silence for "
-                        f"{limit:g} s: it is probably muted, or this program has no permission "
-                        "to use it"
-                    )
                 continue
             if self._lost or self._finished:
                 # Keep what was recorded: the resampler tail and the partial last frame.

@@ -269,7 +269,8 @@ def microphone_warnings(listening: Level, whole: Level, echo: Echo) -> list[str]
     if whole.all_zeros:
         return [
             "the microphone delivered only zeros: it is probably muted, or this program has "
-            "no permission to use it (macOS: System Settings > Privacy & Security > Microphone)"
+            "no permission to use it (macOS: System Settings > Privacy & Security > Microphone); "
+            "a noise gate does this too. rt talk keeps listening and warns while it lasts"
         ]
     warnings: list[str] = []
     if listening.all_zeros and echo.heard:

@@ -32,10 +32,6 @@ class DeviceRateError(AudioError):
     """The device accepts neither the requested rate nor its own default rate."""
 
 
-class MicrophoneSilentError(AudioError):
-    """The microphone delivered nothing but exact zeros."""
-
-
 class DeviceLostError(AudioError):
     """A device stopped or disappeared while streaming."""
 

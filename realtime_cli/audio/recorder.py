@@ -72,6 +72,11 @@ class StereoRecorder:
     def frames_written(self) -> int:
         return self._written
 
+    @property
+    def write_error(self) -> OSError | None:
+        """Why the file stopped growing (a full disk), or None."""
+        return self._writer.error
+
     def add_left(self, samples: NDArray[np.generic], start_time: float) -> None:
         """Microphone audio whose first sample was captured at start_time."""
         self._add(0, samples, start_time)

@@ -176,6 +176,11 @@ class WavSpeaker(BufferedOutput):
         return self._writer.frames
 
     @property
+    def write_error(self) -> OSError | None:
+        """Why the file stopped growing (a full disk), or None."""
+        return self._writer.error
+
+    @property
     def time_s(self) -> float:
         """Seconds of output rendered so far (the speaker's own clock)."""
         return self.buffer.rendered_frames / self.rate

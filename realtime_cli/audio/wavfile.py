@@ -6,6 +6,7 @@ Samples come out as float32 in [-1, 1), shaped (frames, channels).
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,7 +182,12 @@ def wav_info(path: str | Path) -> WavInfo:
 
 
 class WavWriter:
-    """Streams frames into a WAV file; the sizes in the header are patched on close()."""
+    """Streams frames into a WAV file; the sizes in the header are patched on close().
+
+    When the disk fills up (or any write fails) the file is cut back to the last whole
+    block, `error` says why, later frames are dropped, and close() still writes a valid
+    header for what is there.
+    """
 
     def __init__(
         self,
@@ -222,15 +228,35 @@ class WavWriter:
             fmt = struct.pack(
                 "<HHIIHH", tag, channels, rate, rate * self._block_align, self._block_align, bits
             )
-        self._file: BinaryIO = open(path, "wb")  # noqa: SIM115 - closed by close()
+        # Unbuffered: after a failed write the file holds exactly what succeeded.
+        self._file: BinaryIO = open(path, "wb", buffering=0)  # noqa: SIM115 - closed by close()
+        self._size = 0
+        self.error: OSError | None = None
         header = b"RIFF" + b"\0\0\0\0" + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
         self._fact_at = -1
         if tag != WAVE_FORMAT_PCM:
             self._fact_at = len(header) + 8
             header += b"fact" + struct.pack("<I", 4) + b"\0\0\0\0"
         self._data_size_at = len(header) + 4
-        self._file.write(header + b"data" + b"\0\0\0\0")
         self._closed = False
+        if not self._put(header + b"data" + b"\0\0\0\0"):
+            self._file.close()
+            raise self.error  # type: ignore[misc]
+
+    def _put(self, data: bytes) -> bool:
+        """Write all of `data`, or nothing: on failure cut the file back and keep the error."""
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[self._file.write(view) or 0 :]
+        except OSError as exc:
+            self.error = exc
+            with contextlib.suppress(OSError):
+                self._file.truncate(self._size)
+                self._file.seek(self._size)
+            return False
+        self._size += len(data)
+        return True
 
     def write(self, samples: NDArray[np.generic]) -> None:
         """Append frames: float in [-1, 1) or int16, shaped (frames, channels) or 1-D."""
@@ -239,8 +265,8 @@ class WavWriter:
             arr = arr.reshape(-1, 1) if self.channels == 1 else arr.reshape(-1, self.channels)
         if arr.shape[1] != self.channels:
             raise ValueError(f"expected {self.channels} channels, got {arr.shape[1]}")
-        self._file.write(_encode(arr, self.sample_format))
-        self.frames += arr.shape[0]
+        if self.error is None and self._put(_encode(arr, self.sample_format)):
+            self.frames += arr.shape[0]
 
     def close(self) -> None:
         if self._closed:
@@ -248,17 +274,19 @@ class WavWriter:
         self._closed = True
         data_bytes = self.frames * self._block_align
         f = self._file
-        if data_bytes % 2:
-            f.write(b"\0")
-        end = f.tell()
-        f.seek(4)
-        f.write(struct.pack("<I", end - 8))
-        if self._fact_at >= 0:
-            f.seek(self._fact_at)
-            f.write(struct.pack("<I", self.frames))
-        f.seek(self._data_size_at)
-        f.write(struct.pack("<I", data_bytes))
-        f.close()
+        try:
+            if data_bytes % 2:
+                self._put(b"\0")  # the pad byte; a full disk leaves it out
+            # Patching bytes already on disk needs no new space.
+            f.seek(4)
+            f.write(struct.pack("<I", self._size - 8))
+            if self._fact_at >= 0:
+                f.seek(self._fact_at)
+                f.write(struct.pack("<I", self.frames))
+            f.seek(self._data_size_at)
+            f.write(struct.pack("<I", data_bytes))
+        finally:
+            f.close()
 
     def __enter__(self) -> WavWriter:
         return self

@@ -13,10 +13,14 @@ from realtime_cli.cli.config import config_app
 from realtime_cli.cli.devices import devices
 from realtime_cli.cli.doctor import doctor
 from realtime_cli.cli.emulator import emulator
+from realtime_cli.cli.replay import replay
 from realtime_cli.cli.talk import talk
 from realtime_cli.cli.text import text
 from realtime_cli.cli.token import token
 from realtime_cli.errors import RtError
+
+#: The exit code of a command ended by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
 app = typer.Typer(
     name="rt",
@@ -41,6 +45,7 @@ app.add_typer(config_app, name="config")
 app.command()(emulator)
 app.command()(devices)
 app.command()(doctor)
+app.command()(replay)
 
 
 @app.command()
@@ -60,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         app(args=args, prog_name="rt")
     except SystemExit as exc:
         code = exc.code
+        if code == INTERRUPTED:
+            # typer turns Ctrl-C (KeyboardInterrupt) into a silent exit 130.
+            print("rt: interrupted", file=sys.stderr)
         return code if isinstance(code, int) else (0 if code is None else 1)
     except RtError as exc:
         if "--debug" in args:
@@ -68,7 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("rt: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except OSError as exc:
+        # A safety net: the commands check their files first, but a disk can still fail.
+        if "--debug" in args:
+            traceback.print_exc()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"rt: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     return 0
 
 

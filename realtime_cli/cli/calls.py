@@ -11,8 +11,16 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Model, Profile
-from realtime_cli.errors import UsageError
+from realtime_cli.cli.options import (
+    DEFAULT_REST_TIMEOUT,
+    ConfigFile,
+    Debug,
+    JsonOutput,
+    Model,
+    Profile,
+    RestTimeout,
+)
+from realtime_cli.errors import RtError, UsageError
 
 if TYPE_CHECKING:
     from realtime_cli.cli.connect import Resolved
@@ -48,21 +56,29 @@ def session_of(resolved: Resolved) -> RealtimeSession:
     return realtime_session(resolved.settings)
 
 
-def run_rest(resolved: Resolved, action: Callable[[RestClient], Awaitable[T]]) -> T:
-    """Run one REST action with a client for the resolved profile."""
+def run_rest(
+    resolved: Resolved,
+    action: Callable[[RestClient], Awaitable[T]],
+    timeout: float = DEFAULT_REST_TIMEOUT,
+) -> T:
+    """Run one REST action with a client for the resolved profile, within `timeout` seconds."""
     from realtime_cli.transport import RestClient
+    from realtime_cli.transport.urls import display_url
 
     async def go() -> T:
         async with RestClient(
-            api_key=resolved.api_key, base_url=resolved.settings.base_url
+            api_key=resolved.api_key, base_url=resolved.settings.base_url, timeout=timeout
         ) as client:
-            return await action(client)
+            try:
+                async with asyncio.timeout(timeout):
+                    return await action(client)
+            except TimeoutError:
+                where = display_url(resolved.settings.base_url)
+                raise RtError(
+                    f"no answer from {where} within {timeout:g} s (--timeout sets the limit)"
+                ) from None
 
-    try:
-        return asyncio.run(go())
-    except KeyboardInterrupt:
-        typer.echo("rt: interrupted", err=True)
-        raise typer.Exit(130) from None
+    return asyncio.run(go())  # Ctrl-C: KeyboardInterrupt, exit 130 from main()
 
 
 def _read_sdp(source: str | None) -> str:
@@ -90,6 +106,7 @@ def sdp_offer(
     ] = False,
     model: Model = None,
     json_output: JsonOutput = False,
+    timeout: RestTimeout = DEFAULT_REST_TIMEOUT,
     profile: Profile = None,
     config: ConfigFile = None,
     debug: Debug = False,
@@ -98,7 +115,7 @@ def sdp_offer(
     resolved = resolve(profile, config, {"model": model})
     sdp = _read_sdp(offer)
     session = session_of(resolved) if with_session else None
-    answer = run_rest(resolved, lambda client: client.create_call(sdp, session))
+    answer = run_rest(resolved, lambda client: client.create_call(sdp, session), timeout)
     if json_output:
         typer.echo(json.dumps({"call_id": answer.call_id, "sdp": answer.sdp}))
         return
@@ -108,11 +125,15 @@ def sdp_offer(
 
 @call_app.command("hangup")
 def hangup(
-    call_id: CallId, profile: Profile = None, config: ConfigFile = None, debug: Debug = False
+    call_id: CallId,
+    timeout: RestTimeout = DEFAULT_REST_TIMEOUT,
+    profile: Profile = None,
+    config: ConfigFile = None,
+    debug: Debug = False,
 ) -> None:
     """Hang up a call."""
     resolved = resolve(profile, config)
-    run_rest(resolved, lambda client: client.hangup_call(call_id))
+    run_rest(resolved, lambda client: client.hangup_call(call_id), timeout)
     typer.echo(f"call {call_id}: hung up")
 
 
@@ -120,6 +141,7 @@ def hangup(
 def accept(
     call_id: CallId,
     model: Model = None,
+    timeout: RestTimeout = DEFAULT_REST_TIMEOUT,
     profile: Profile = None,
     config: ConfigFile = None,
     debug: Debug = False,
@@ -127,7 +149,7 @@ def accept(
     """Accept an incoming SIP call with the profile's session settings."""
     resolved = resolve(profile, config, {"model": model})
     session = session_of(resolved)
-    run_rest(resolved, lambda client: client.accept_call(call_id, session))
+    run_rest(resolved, lambda client: client.accept_call(call_id, session), timeout)
     typer.echo(f"call {call_id}: accepted")
 
 
@@ -138,13 +160,14 @@ def reject(
         int | None,
         typer.Option("--status-code", min=100, max=699, help="SIP status (default 603)."),
     ] = None,
+    timeout: RestTimeout = DEFAULT_REST_TIMEOUT,
     profile: Profile = None,
     config: ConfigFile = None,
     debug: Debug = False,
 ) -> None:
     """Reject an incoming SIP call."""
     resolved = resolve(profile, config)
-    run_rest(resolved, lambda client: client.reject_call(call_id, status_code))
+    run_rest(resolved, lambda client: client.reject_call(call_id, status_code), timeout)
     shown = f" with SIP {status_code}" if status_code is not None else ""
     typer.echo(f"call {call_id}: rejected{shown}")
 
@@ -155,6 +178,7 @@ def refer(
     target: Annotated[
         str, typer.Option("--target", metavar="URI", help="Where to transfer: tel:... or sip:...")
     ],
+    timeout: RestTimeout = DEFAULT_REST_TIMEOUT,
     profile: Profile = None,
     config: ConfigFile = None,
     debug: Debug = False,
@@ -163,5 +187,5 @@ def refer(
     if not target.startswith(("tel:", "sip:", "sips:")):
         raise UsageError(f"--target must be a tel:, sip: or sips: URI, got {target!r}")
     resolved = resolve(profile, config)
-    run_rest(resolved, lambda client: client.refer_call(call_id, target))
+    run_rest(resolved, lambda client: client.refer_call(call_id, target), timeout)
     typer.echo(f"call {call_id}: referred to {target}")

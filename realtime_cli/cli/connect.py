@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from realtime_cli.config import Settings, api_key, load_config
+from realtime_cli.errors import UsageError
 from realtime_cli.transport import ConnectOptions, EventLog
 
 __all__ = ["Resolved", "open_event_log", "resolve"]
@@ -50,4 +51,7 @@ def open_event_log(path: Path | None, *, log_audio: bool, secret: str) -> EventL
     """The `--log FILE.jsonl` traffic log, with the key scrubbed, or None."""
     if path is None:
         return None
-    return EventLog.open(path, log_audio=log_audio, secrets=(secret,))
+    try:
+        return EventLog.open(path, log_audio=log_audio, secrets=(secret,))
+    except OSError as exc:
+        raise UsageError(f"--log {path}: cannot write there ({exc.strerror or exc})") from None

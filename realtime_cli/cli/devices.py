@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from realtime_cli.cli.json_errors import json_on_error
 from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Profile
 from realtime_cli.config import load_config
 from realtime_cli.errors import RtError
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["devices", "no_devices_error"]
 
 
+@json_on_error({"inputs": [], "outputs": [], "selected": {"input": None, "output": None}})
 def devices(
     json_output: JsonOutput = False,
     profile: Profile = None,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from realtime_cli.cli.devices import no_devices_error
+from realtime_cli.cli.json_errors import json_on_error
 from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Profile
 from realtime_cli.config import load_config
 
@@ -22,6 +23,7 @@ __all__ = ["doctor"]
 ECHO_WINDOW_S = 1.0
 
 
+@json_on_error({"input": None, "output": None, "warnings": []})
 def doctor(
     input_device: Annotated[
         str | None,

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
 from typing import Annotated
 
 import typer
 
 from realtime_cli.emulator.faults import FAULTS, FaultSettings, check_faults
+from realtime_cli.emulator.realism import Realism
+from realtime_cli.errors import RtError
 
-__all__ = ["emulator"]
+__all__ = ["EXAMPLE_KEY", "emulator"]
+
+#: The key the printed `export` line suggests; the emulator accepts any non-empty key.
+EXAMPLE_KEY = "sk-emulator"
 
 _FAULT_HELP = "Misbehave on purpose (repeatable): " + "; ".join(
     f"{name}: {what}" for name, what in FAULTS.items()
@@ -22,9 +28,11 @@ async def _serve(
     host: str,
     port: int,
     api_keys: list[str] | None,
+    check_keys: bool,
     speed: float,
     faults: set[str],
     settings: FaultSettings,
+    realism: Realism,
 ) -> None:
     from realtime_cli.emulator.server import Emulator  # numpy and the server: only to serve
 
@@ -34,30 +42,98 @@ async def _serve(
         # Not available on every platform (Windows); Ctrl-C then ends via KeyboardInterrupt.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with Emulator(
-        host, port, api_keys=api_keys, speed=speed, faults=faults, fault_settings=settings
-    ) as emu:
+    emu = Emulator(
+        host,
+        port,
+        api_keys=api_keys,
+        any_key=not check_keys,
+        speed=speed,
+        faults=faults,
+        fault_settings=settings,
+        realism=realism,
+    )
+    try:
+        await emu.start()
+    except OSError as exc:
+        raise RtError(_bind_error(host, port, exc)) from None
+    try:
+        # The first line is the readiness signal for scripts and tests reading a pipe.
         typer.echo(f"base_url: {emu.base_url}")
-        # The line is the readiness signal for scripts and tests reading a pipe.
+        typer.echo("# In another terminal, paste:")
+        typer.echo(f"export OPENAI_BASE_URL={emu.base_url}")
+        if api_keys:  # a key is never printed: the user knows which ones they gave
+            typer.echo("export OPENAI_API_KEY=...  # one of the keys given with --api-key")
+        else:
+            typer.echo(f"export OPENAI_API_KEY={EXAMPLE_KEY}")
+        typer.echo('# then: rt text "Hello"   or   rt talk        (Ctrl-C stops the emulator)')
         typer.get_text_stream("stdout").flush()
         if faults:
             typer.echo(f"rt: emulator faults on: {', '.join(sorted(faults))}", err=True)
         await stop.wait()
+    finally:
+        await emu.close()
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on {host}:{port}: the port is in use (another rt emulator?); "
+            "pick another with --port, or --port 0 for a free one"
+        )
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def emulator(
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 0,
+    port: Annotated[
+        int,
+        typer.Option(
+            metavar="PORT", min=0, max=65535, help="Port to listen on (0 picks a free one)."
+        ),
+    ] = 0,
     api_key: Annotated[
         list[str] | None,
         typer.Option(
             "--api-key",
-            help="Accept only this key (repeatable). Default: any sk-... or ek_... key.",
+            metavar="KEY",
+            help="Accept only this key (repeatable). Default: any non-empty key.",
         ),
     ] = None,
+    check_keys: Annotated[
+        bool,
+        typer.Option(
+            "--check-keys",
+            metavar="",
+            help="Refuse keys that do not look like the service's (sk-... or ek_...).",
+        ),
+    ] = False,
     speed: Annotated[
-        float, typer.Option(help="How many times faster than real time responses stream.")
+        float,
+        typer.Option(
+            min=0.01,
+            help="How many times faster than real time responses stream; the latencies "
+            "(measured at 5) scale with it.",
+        ),
     ] = 5.0,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Fixed replies in the same tick, transcripts aligned with audio (what tests "
+            "use) instead of the live service's timing, token deltas, late transcripts and "
+            "answers.",
+        ),
+    ] = False,
+    failure_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="SHARE",
+            help="Share of responses that fail or stop on their own (seeded by --seed).",
+        ),
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the emulator's random choices.")] = 0,
     fault: Annotated[
         list[str] | None, typer.Option("--fault", metavar="NAME", help=_FAULT_HELP)
     ] = None,
@@ -79,5 +155,10 @@ def emulator(
     settings = FaultSettings(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after
     )
+    realism = (
+        Realism.exact() if exact else Realism.measured(speed, failure_rate=failure_rate, seed=seed)
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, api_key or None, speed, faults, settings))
+        asyncio.run(
+            _serve(host, port, api_key or None, check_keys, speed, faults, settings, realism)
+        )

@@ -7,7 +7,20 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["ConfigFile", "Debug", "JsonOutput", "LogAudio", "LogFile", "Model", "Profile"]
+__all__ = [
+    "ConfigFile",
+    "Debug",
+    "Instructions",
+    "JsonOutput",
+    "LogAudio",
+    "LogFile",
+    "Model",
+    "Profile",
+    "RestTimeout",
+]
+
+#: Seconds a REST command (`rt token`, `rt call ...`) may take, retries included.
+DEFAULT_REST_TIMEOUT = 30.0
 
 Profile = Annotated[
     str | None,
@@ -44,3 +57,21 @@ LogFile = Annotated[
     ),
 ]
 LogAudio = Annotated[bool, typer.Option("--log-audio", help="Keep audio payloads in --log.")]
+Instructions = Annotated[
+    str | None,
+    typer.Option(
+        "--instructions",
+        "-i",
+        metavar="TEXT|@FILE",
+        help="System instructions, or @FILE to read them.",
+    ),
+]
+RestTimeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Give up when the server has not answered within this long, retries included.",
+    ),
+]

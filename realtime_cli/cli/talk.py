@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 
 from realtime_cli.cli.calls import resolve, session_of
-from realtime_cli.cli.options import ConfigFile, Debug, LogAudio, LogFile, Model, Profile
+from realtime_cli.cli.options import (
+    ConfigFile,
+    Debug,
+    Instructions,
+    LogAudio,
+    LogFile,
+    Model,
+    Profile,
+)
 from realtime_cli.errors import UsageError
 
 __all__ = ["talk"]
@@ -18,15 +26,6 @@ __all__ = ["talk"]
 _VAD = {"server": "server_vad", "semantic": "semantic_vad", "none": "none"}
 #: Silence after a WAV input, so that server VAD hears the end of the last utterance.
 TRAILING_SILENCE_S = 1.5
-
-
-def _instructions(value: str | None) -> str | None:
-    if value is None or not value.startswith("@"):
-        return value
-    try:
-        return Path(value[1:]).read_text()
-    except OSError as exc:
-        raise UsageError(f"cannot read instructions from {value[1:]}: {exc.strerror}") from exc
 
 
 def _device(value: str | None) -> int | str | None:
@@ -38,10 +37,7 @@ def _device(value: str | None) -> int | str | None:
 def talk(
     voice: Annotated[str | None, typer.Option("--voice", help="Assistant voice.")] = None,
     model: Model = None,
-    instructions: Annotated[
-        str | None,
-        typer.Option("--instructions", "-i", help="System instructions, or @FILE to read them."),
-    ] = None,
+    instructions: Instructions = None,
     vad: Annotated[
         str | None,
         typer.Option(
@@ -89,6 +85,8 @@ def talk(
     debug: Debug = False,
 ) -> None:
     """Hold a spoken conversation; Ctrl-C ends it with a summary."""
+    from realtime_cli.cli.text_input import option_text
+
     if vad is not None and vad not in _VAD:
         raise UsageError(f"--vad must be server, semantic or none, got {vad!r}")
     resolved = resolve(
@@ -97,7 +95,7 @@ def talk(
         {
             "voice": voice,
             "model": model,
-            "instructions": _instructions(instructions),
+            "instructions": option_text(instructions, "--instructions"),
             "vad.type": _VAD[vad] if vad else None,
             "transcription.model": transcribe,
             "audio.input_device": _device(input_device),
@@ -106,6 +104,9 @@ def talk(
     )
     if input_file is not None and not input_file.is_file():
         raise UsageError(f"--input-file {input_file}: no such file")
+    from realtime_cli.cli.output_paths import check_outputs
+
+    check_outputs({"--output-file": output_file, "--record": record, "--log": log})
     push_to_talk = resolved.settings.vad.type == "none"
     key_fd: int | None = None
     if push_to_talk and input_file is None:
@@ -116,12 +117,16 @@ def talk(
             )
         key_fd = sys.stdin.fileno()
     from realtime_cli.cli.connect import open_event_log
+    from realtime_cli.cli.stderr_capture import StderrCapture
 
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
+    noise = StderrCapture()
     try:
+        noise.start()
         asyncio.run(
             _talk(
                 resolved,
+                noise,
                 input_file=input_file,
                 output_file=output_file,
                 record=record,
@@ -135,12 +140,17 @@ def talk(
             )
         )
     finally:
+        noise.stop()
         if event_log is not None:
             event_log.close()
+        if debug:
+            for line in noise.lines:
+                typer.echo(f"rt: debug: sound library: {line}", err=True)
 
 
 async def _talk(
     resolved: Any,
+    noise: Any,
     *,
     input_file: Path | None,
     output_file: Path | None,
@@ -205,6 +215,8 @@ async def _talk(
         max_seconds=max_seconds,
         event_log=event_log,
         files=files,
+        library_noise=noise,
+        sinks=[sink for sink in (recorder, speaker if output_file else None) if sink is not None],
         close_callbacks=[recorder.close] if recorder is not None else [],
         push_to_talk=push_to_talk,
         key_fd=key_fd,

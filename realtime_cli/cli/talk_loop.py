@@ -21,13 +21,17 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
 from realtime_cli.audio import Microphone, Speaker
 from realtime_cli.cli.keys import KeyReader, key_name
+from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
+from realtime_cli.cli.stderr_capture import StderrCapture
 from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
 from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
+from realtime_cli.errors import RtError
 from realtime_cli.protocol import RealtimeSession
 from realtime_cli.session import (
     AudioDelta,
@@ -48,6 +52,8 @@ __all__ = ["TalkRun"]
 #: A headless run ends when nothing has been pending or playing for this long after the
 #: input ran out (server VAD needs its silence, then the answer needs to start).
 IDLE_END_S = 1.5
+#: A WAV file with no samples: the header rt writes when it opens one.
+WAV_HEADER_BYTES = 44
 WATCH_S = 0.05
 _PLAIN_CHANGES = {
     TurnChange.STARTED: "[talking]",
@@ -75,6 +81,10 @@ class TalkRun:
     max_seconds: float | None = None
     event_log: EventLog | None = None
     files: list[Path] = field(default_factory=list)
+    #: What writes `files` (a WavSpeaker, a StereoRecorder): its `write_error` ends the run.
+    sinks: list[Any] = field(default_factory=list)
+    #: What the sound libraries printed to fd 2 meanwhile (counted in the summary).
+    library_noise: StderrCapture | None = None
     clock: Callable[[], float] = time.monotonic
     close_callbacks: list[Callable[[], Any]] = field(default_factory=list)
     push_to_talk: bool = False
@@ -95,6 +105,7 @@ class TalkRun:
         )
         self._plain = PlainTranscript(self.view, sys.stdout) if self.plain else None
         self._speech_end: float | None = None
+        self._warned_silent = False
         self._awaiting_answer = False
         self._first_audio_item: str | None = None
         self._screen = None if self.plain else LiveScreen()
@@ -102,12 +113,36 @@ class TalkRun:
         self._keys: KeyReader | None = None
         stop = self._stop
         self._install_signals(stop)
+        self._connected = False
+        self.view.server = urlsplit(self.options.url()).netloc or None
         failure: BaseException | None = None
         if self._screen is not None:
             self._screen.start()
         try:
             self._open_keys()
-            async with VoiceSession.connect_with(
+            self._refresh()
+            voice_session = await self._connect(stop)
+            self._connected = True
+            try:
+                self._voice = voice_session
+                self.view.set_status(Status.LISTENING, self.clock())
+                self._refresh()
+                await self._converse(voice_session, stop)
+            finally:
+                await voice_session.close()
+        except BaseException as exc:
+            failure = exc
+        finally:
+            await self._close()
+        if failure is not None and not isinstance(failure, asyncio.CancelledError):
+            raise failure
+        if (error := self._write_error()) is not None:
+            raise RtError(error)
+
+    async def _connect(self, stop: asyncio.Event) -> VoiceSession:
+        """Open the session; Ctrl-C while it connects ends the run at once (KeyboardInterrupt)."""
+        opening = asyncio.ensure_future(
+            VoiceSession.connect_with(
                 self.options,
                 self.session,
                 speaker=self.speaker,
@@ -115,17 +150,27 @@ class TalkRun:
                 reconnect=ReconnectPolicy(enabled=self.reconnect),
                 event_log=self.event_log,
                 clock=self.clock,
-            ) as voice_session:
-                self._voice = voice_session
-                self.view.set_status(Status.LISTENING, self.clock())
-                self._refresh()
-                await self._converse(voice_session, stop)
-        except BaseException as exc:
-            failure = exc
+            )
+        )
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({opening, stopper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await self._close()
-        if failure is not None and not isinstance(failure, asyncio.CancelledError):
-            raise failure
+            stopper.cancel()
+        if not opening.done():
+            opening.cancel()
+            await asyncio.gather(opening, return_exceptions=True)
+            raise KeyboardInterrupt
+        return opening.result()
+
+    def _write_error(self) -> str | None:
+        """The first output file that stopped growing (a full disk), as one line."""
+        sinks = [*self.sinks, self.event_log]
+        for sink in sinks:
+            error = getattr(sink, "write_error", None)
+            if error is not None:
+                return stopped_writing(getattr(sink, "path", None) or "the log", error)
+        return None
 
     def _open_keys(self) -> None:
         if self._turns is None:
@@ -297,11 +342,28 @@ class TalkRun:
             elif not busy and status in (Status.SPEAKING, Status.THINKING):
                 self.view.set_status(Status.LISTENING, now)
             self.view.tick(now)
+            self._warn_if_silent(now)
             self._refresh()
+            if self._write_error() is not None:
+                return  # a full disk: stop here, with the files valid up to this point
             if self.headless and input_done.is_set():
                 idle_since = None if busy else (idle_since or now)
                 if idle_since is not None and now - idle_since >= IDLE_END_S:
                     return
+
+    def _warn_if_silent(self, now: float) -> None:
+        # A muted or noise-gated microphone sends exact zeros: say so once, keep listening.
+        if self._warned_silent or not getattr(self.microphone, "silent", False):
+            return
+        self._warned_silent = True
+        text = (
+            "the microphone delivers only digital silence (muted, noise-gated, or no "
+            "permission?); still listening - `rt doctor` checks it"
+        )
+        if self._plain is not None:
+            print(f"rt: warning: {text}", file=sys.stderr, flush=True)
+        else:
+            self.view.notice(text, now, level="warning")
 
     def _refresh(self) -> None:
         if self._plain is not None:
@@ -323,7 +385,15 @@ class TalkRun:
         if self.event_log is not None:
             self.event_log.close()
         self.view.close(now)
-        summary = summarize(self.view, [str(f) for f in self.files])
+        if not self._connected:
+            # Nothing happened: no summary of zeros, and no empty WAV files left behind.
+            for path in self.files:
+                remove_if_unused(path, WAV_HEADER_BYTES)
+            if self._screen is not None:
+                self._screen.stop()
+            return
+        noise = self.library_noise.count if self.library_noise is not None else 0
+        summary = summarize(self.view, [str(f) for f in self.files], noise)
         if self._plain is not None:
             self._plain.flush()
             for line in summary_lines(summary):

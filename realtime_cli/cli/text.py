@@ -12,13 +12,14 @@ from realtime_cli.cli.calls import resolve
 from realtime_cli.cli.options import (
     ConfigFile,
     Debug,
+    Instructions,
     JsonOutput,
     LogAudio,
     LogFile,
     Model,
     Profile,
 )
-from realtime_cli.errors import UsageError
+from realtime_cli.errors import RtError, UsageError
 
 __all__ = ["text"]
 
@@ -28,10 +29,14 @@ DEFAULT_TIMEOUT = 60.0
 
 
 def _read_prompt(prompt: str | None) -> str:
+    from realtime_cli.cli.text_input import argument_text, stdin_text
+
     if prompt is None and sys.stdin.isatty():
         raise UsageError("give a prompt, or '-' to read it from standard input")
     if prompt is None or prompt == "-":
-        prompt = sys.stdin.read()
+        prompt = stdin_text()
+    else:
+        prompt = argument_text(prompt, "the prompt")
     if not prompt.strip():
         raise UsageError("the prompt is empty")
     return prompt
@@ -42,9 +47,7 @@ def text(
         str | None,
         typer.Argument(help="The prompt; '-' (or none, with stdin not a terminal) reads stdin."),
     ] = None,
-    instructions: Annotated[
-        str | None, typer.Option("--instructions", "-i", help="System instructions.")
-    ] = None,
+    instructions: Instructions = None,
     model: Model = None,
     timeout: Annotated[
         float,
@@ -69,15 +72,25 @@ def text(
 
     if debug:
         log_debug_to_stderr()
-    resolved = resolve(profile, config, {"model": model, "instructions": instructions})
+    from realtime_cli.cli.text_input import option_text
+
+    resolved = resolve(
+        profile,
+        config,
+        {"model": model, "instructions": option_text(instructions, "--instructions")},
+    )
     question = _read_prompt(prompt)
+    from realtime_cli.cli.output_paths import check_outputs, stopped_writing
+
+    check_outputs({"--log": log})
     event_log = open_event_log(log, log_audio=log_audio, secret=resolved.api_key)
     try:
         asyncio.run(ask(resolved, question, json_output, event_log, timeout))
     except KeyboardInterrupt:
-        typer.echo("", err=True)
-        typer.echo("rt: interrupted", err=True)
-        raise typer.Exit(130) from None
+        typer.echo("", err=True)  # end the answer's line; main() says "interrupted"
+        raise
     finally:
         if event_log is not None:
             event_log.close()
+    if event_log is not None and event_log.write_error is not None:
+        raise RtError(stopped_writing(log, event_log.write_error))

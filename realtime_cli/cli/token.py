@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from realtime_cli.cli.calls import resolve, run_rest, session_of
-from realtime_cli.cli.options import ConfigFile, Debug, JsonOutput, Model, Profile
+from realtime_cli.cli.options import (
+    DEFAULT_REST_TIMEOUT,
+    ConfigFile,
+    Debug,
+    JsonOutput,
+    Model,
+    Profile,
+    RestTimeout,
+)
 
 __all__ = ["token"]
 
@@ -22,6 +30,7 @@ def token(
     ] = None,
     model: Model = None,
     json_output: JsonOutput = False,
+    timeout: RestTimeout = DEFAULT_REST_TIMEOUT,
     profile: Profile = None,
     config: ConfigFile = None,
     debug: Debug = False,
@@ -29,7 +38,9 @@ def token(
     """Print an ephemeral key (ek_...) for the profile's session; --json adds its expiry."""
     resolved = resolve(profile, config, {"model": model})
     session = session_of(resolved)
-    secret = run_rest(resolved, lambda client: client.create_client_secret(session, expires_in))
+    secret = run_rest(
+        resolved, lambda client: client.create_client_secret(session, expires_in), timeout
+    )
     if json_output:
         typer.echo(json.dumps({"value": secret.value, "expires_at": secret.expires_at}))
     else:

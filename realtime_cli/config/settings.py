@@ -23,6 +23,10 @@ __all__ = [
 # `extra={"expected": ...}` is the phrase used in error messages where the constraint alone
 # (a regex) would read badly; see explain.py.
 _NonEmpty = Annotated[str, Meta(min_length=1, extra={"expected": "a non-empty string"})]
+#: The voices the service offers; checked here so a typo fails before connecting.
+Voice = Literal[
+    "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"
+]
 _HttpUrl = Annotated[
     str, Meta(pattern=r"^https?://\S+$", extra={"expected": "a URL starting with http(s)://"})
 ]
@@ -114,7 +118,7 @@ class Settings(_Table, frozen=True):
     """
 
     model: _NonEmpty = "gpt-realtime"
-    voice: _NonEmpty = "marin"
+    voice: Voice = "marin"
     instructions: str | None = None
     output_modality: Literal["audio", "text"] = "audio"
     speed: Annotated[float, Meta(ge=0.25, le=1.5)] = 1.0

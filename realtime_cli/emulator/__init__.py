@@ -5,10 +5,11 @@
         ...  # point a client at emu.base_url / emu.ws_url
 
 Modules: `server` (listening socket, HTTP routing, websocket upgrade), `websocket` (the
-sans-I/O websockets adapter), `session` (the per-connection GA state machine), `rest` (REST
-handlers), `handshake` (post-upgrade auth and model checks), `vad` (energy VAD), `synth`
-(deterministic audio), `script` (test hooks), `records` (what was received and sent),
-`faults` (fault modes: `Emulator(faults={"drop-1011"})`, `rt emulator --fault NAME`).
+sans-I/O websockets adapter), `session` (the per-connection GA state machine, with one
+module per concern), `rest` (REST handlers), `handshake` (post-upgrade auth and model
+checks), `vad` (energy VAD), `synth` (deterministic audio), `script` (test hooks),
+`records` (what was received and sent), `faults` (fault modes:
+`Emulator(faults={"drop-1011"})`, `rt emulator --fault NAME`).
 """
 
 from __future__ import annotations

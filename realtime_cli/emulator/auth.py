@@ -39,12 +39,15 @@ def bearer_token(headers: Mapping[str, str]) -> str | None:
 class KeyRing:
     """Which keys are accepted.
 
-    With `api_keys=None` any key starting with `sk-` or `ek_` is accepted; otherwise only
-    the given keys. Secrets minted by `client_secrets` are accepted until they expire.
+    With `api_keys=None` any key starting with `sk-` or `ek_` is accepted, or any non-empty
+    key with `any_key=True` (`rt emulator`'s default: a first user need not know the key
+    formats); otherwise only the given keys. Secrets minted by `client_secrets` are accepted
+    until they expire.
     """
 
-    def __init__(self, api_keys: Collection[str] | None = None) -> None:
+    def __init__(self, api_keys: Collection[str] | None = None, *, any_key: bool = False) -> None:
         self.api_keys = None if api_keys is None else frozenset(api_keys)
+        self.any_key = any_key and api_keys is None
         self.secrets: dict[str, Secret] = {}
 
     def add_secret(self, secret: Secret) -> None:
@@ -60,7 +63,7 @@ class KeyRing:
         if not key or key in self.secrets:
             return False
         if self.api_keys is None:
-            return key.startswith("sk-") and len(key) > 3
+            return self.any_key or (key.startswith("sk-") and len(key) > 3)
         return key in self.api_keys
 
     def accepts(self, key: str | None, now: float) -> bool:
@@ -71,5 +74,5 @@ class KeyRing:
         if secret is not None:
             return now < secret.expires_at
         if self.api_keys is None:
-            return key.startswith(("sk-", "ek_")) and len(key) > 3
+            return self.any_key or (key.startswith(("sk-", "ek_")) and len(key) > 3)
         return key in self.api_keys

@@ -16,23 +16,29 @@ of what is sent (malformed frames, the expiry `error`) is built here or by the s
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import msgspec
 
 from realtime_cli.errors import UsageError
-from realtime_cli.protocol import ErrorDetails
+from realtime_cli.protocol import ErrorDetails, ResponseStatusDetails, ResponseStatusError
 
 __all__ = [
+    "CONTENT_FAULTS",
     "DELTA_TYPES",
     "FAULTS",
     "MALFORMED_FRAMES",
     "ONE_SHOT_FAULTS",
     "PART_END_TYPES",
-    "SESSION_EXPIRED_CLOSE",
+    "RESPONSE_FAULTS",
+    "SERVER_ERROR_MESSAGE",
     "FaultSettings",
     "check_faults",
+    "rate_limit_failure",
+    "server_error_details",
+    "session_expired_close",
     "session_expired_error",
 ]
 
@@ -48,10 +54,19 @@ FAULTS: dict[str, str] = {
     "rest-500": "answer the next REST request with 500",
     "no-handshake": "accept TCP connections but never answer the upgrade or REST request",
     "expire": "sessions expire after --expire-after seconds: error session_expired, close",
+    "response-failed": "the next response fails (status failed, rate_limit_exceeded with the "
+    "wait time)",
+    "response-incomplete": "the next response stops half way (status incomplete, content_filter)",
+    "server-error": "the next response gets an error event of type server_error and fails",
+    "transcription-failed": "the next input transcription fails (audio_unintelligible)",
 }
 
+#: Faults in what a session says (not in the socket): the session machine asks for them.
+RESPONSE_FAULTS = ("response-failed", "response-incomplete", "server-error")
+CONTENT_FAULTS = frozenset({*RESPONSE_FAULTS, "transcription-failed"})
+
 #: Faults that fire once and then switch themselves off.
-ONE_SHOT_FAULTS = frozenset({"rest-429", "rest-500"})
+ONE_SHOT_FAULTS = frozenset({"rest-429", "rest-500", *CONTENT_FAULTS})
 
 #: Server events that carry a piece of a response (what the drop faults count).
 DELTA_TYPES = frozenset(
@@ -74,12 +89,16 @@ PART_END_TYPES = frozenset(
     }
 )
 
-# The 60-minute cap on the live service: captured (beta era, livekit/agents#1122) as
-# {"type": "invalid_request_error", "code": "session_expired",
-#  "message": "Your session hit the maximum duration of 15 minutes."}. The close that follows
-# was not captured; 1000 with reason "<type>.<code>" (as for the service's fatal closes) is a
-# guess.
-SESSION_EXPIRED_CLOSE = (1000, "invalid_request_error.session_expired")
+# The 60-minute cap on the live service: an `error` with code session_expired (reported,
+# livekit/agents#1122), then close 1001 with the error's message as the reason
+# (PROTOCOL.md section 11).
+SESSION_EXPIRED_CODE = 1001
+
+SERVER_ERROR_MESSAGE = (
+    "The server had an error while processing your request. Sorry about that! You can retry "
+    "your request, or contact us through our help center at help.openai.com if the error "
+    "persists."
+)
 
 #: Raw frames the `malformed` fault sends (str: a text frame, bytes: a binary frame).
 MALFORMED_FRAMES: tuple[str | bytes, ...] = (
@@ -109,6 +128,36 @@ def session_expired_error(lifetime_s: float) -> ErrorDetails:
         message=f"Your session hit the maximum duration of {duration}.",
         param=None,
         event_id=None,
+    )
+
+
+def session_expired_close(lifetime_s: float) -> tuple[int, str]:
+    """The close after the cap: 1001 with the service's message as the reason."""
+    message = session_expired_error(lifetime_s).message
+    return SESSION_EXPIRED_CODE, message if isinstance(message, str) else ""
+
+
+def rate_limit_failure(rng: random.Random) -> ResponseStatusDetails:
+    """`status_details` of a response failed by the token rate limit, with the wait time in
+    the service's words (the message as reported by other clients; the figures vary)."""
+    wait = round(rng.uniform(1.5, 9.0), 3)
+    return ResponseStatusDetails(
+        type="failed",
+        error=ResponseStatusError(
+            # "tokens" as the error type is a guess from reports; the code is captured.
+            type="tokens",
+            code="rate_limit_exceeded",
+            message="Rate limit reached for gpt-realtime in organization org-emulator on "
+            "tokens per min (TPM): Limit 40000, Used 38500, Requested 2431. Please try again "
+            f"in {wait}s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+        ),
+    )
+
+
+def server_error_details() -> ErrorDetails:
+    """The non-fatal `error` of type server_error (captured with `code: null`)."""
+    return ErrorDetails(
+        type="server_error", code=None, message=SERVER_ERROR_MESSAGE, param=None, event_id=None
     )
 
 

@@ -15,9 +15,9 @@ from realtime_cli.emulator.calls import CallRegistry
 from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.ids import IdFactory
 from realtime_cli.emulator.session_config import (
-    MODELS,
     SESSION_TTL_S,
     default_session,
+    is_realtime_model,
     merge_session,
 )
 from realtime_cli.protocol import RealtimeSession, Session, TranscriptionSession
@@ -103,13 +103,11 @@ def admit(
                 ClientError("missing_model", "Missing required parameter: 'model'.", "model"),
                 CLOSE_REQUEST,
             )
-        if model not in MODELS:
+        if not is_realtime_model(model):
+            # The service's wording (PROTOCOL.md section 11).
             return Refusal(
                 ClientError(
-                    "invalid_model",
-                    f"Invalid model: '{model}'. The model does not exist or you do not have "
-                    "access to it.",
-                    "model",
+                    "invalid_model", f'Model "{model}" is not supported in realtime mode.', "model"
                 ),
                 CLOSE_REQUEST,
             )

@@ -1,13 +1,29 @@
-"""What the emulated model answers: a message text or a function call, decided
-deterministically from the conversation and the test's `Script`."""
+"""What the emulated model answers: message texts and function calls, decided from the
+conversation, the tools and the test's `Script`.
+
+A tool is chosen by meaning, like a model does: the words of its name and description
+against the user's words, so "please add 2 and 3" calls `add`, and "what's the weather in
+Oslo and the time in Tokyo" calls `get_weather` and `get_time` in parallel. Its arguments
+come from the user's words, shaped by the tool's schema (`tool_arguments`). In live mode a
+call is sometimes preceded by a short spoken preamble, replies follow templates by kind of
+request (`answers`), and a function's result is put into words afterwards.
+
+Exact mode keeps the fixed texts the tests assert on: `You said: <text>.`, `The <name>
+result is: <output>.`, the audio's duration when there is no transcript.
+"""
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from realtime_cli.emulator.answers import answer, result_in_words
 from realtime_cli.emulator.conversation import user_text
 from realtime_cli.emulator.script import Script
+from realtime_cli.emulator.tool_arguments import arguments_for, words_of
 from realtime_cli.protocol import (
     UNSET,
     FunctionCallItem,
@@ -19,9 +35,27 @@ from realtime_cli.protocol import (
     ToolChoiceFunction,
 )
 
-__all__ = ["GREETING", "FunctionPlan", "MessagePlan", "plan_reply"]
+__all__ = ["GREETING", "FunctionPlan", "MessagePlan", "choose_tools", "plan_reply"]
 
 GREETING = "Hello! How can I help you today?"
+PREAMBLES = ("Let me check that.", "One moment.", "Sure, let me look.")
+#: Words too common to tell tools apart.
+_COMMON = {
+    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "get", "set", "me",
+    "is", "it", "this", "that", "by", "from", "as", "be", "are", "tool", "function", "use",
+    "returns", "return", "given", "value", "please", "what", "can", "you",
+}  # fmt: skip
+#: A few verbs users say for what tool names call otherwise.
+_SYNONYMS = {
+    "add": {"plus", "sum", "total"},
+    "sum": {"plus", "add", "total"},
+    "subtract": {"minus"},
+    "multiply": {"times", "product"},
+    "divide": {"divided", "over"},
+    "weather": {"temperature", "forecast", "rain", "sunny", "cold", "warm"},
+    "time": {"clock", "hour"},
+    "search": {"find", "look"},
+}
 
 
 @dataclass(frozen=True)
@@ -39,12 +73,6 @@ class FunctionPlan:
     arguments: str
 
 
-def _mentions(text: str, name: str) -> bool:
-    lowered = text.lower()
-    name = name.lower()
-    return name in lowered or name.replace("_", " ") in lowered
-
-
 def _last_turn(context: Sequence[Item]) -> Item | None:
     for item in reversed(context):
         if isinstance(item, FunctionCallOutputItem):
@@ -52,6 +80,16 @@ def _last_turn(context: Sequence[Item]) -> Item | None:
         if isinstance(item, MessageItem) and item.role == "user":
             return item
     return None
+
+
+def _outputs_since_user(context: Sequence[Item]) -> list[FunctionCallOutputItem]:
+    outputs: list[FunctionCallOutputItem] = []
+    for item in reversed(context):
+        if isinstance(item, MessageItem) and item.role == "user":
+            break
+        if isinstance(item, FunctionCallOutputItem):
+            outputs.append(item)
+    return outputs[::-1]
 
 
 def _function_name(context: Sequence[Item], call_id: str) -> str | None:
@@ -68,21 +106,78 @@ def _audio_transcript(item: MessageItem) -> str | None:
     return None
 
 
-def _choose_tool(key: str | None, tools: Sequence[Tool], choice: ToolChoice | None) -> str | None:
-    functions = [
-        tool.name
+def _function_tools(tools: Sequence[Tool]) -> list[Tool]:
+    return [
+        tool
         for tool in tools
-        if tool.type in (UNSET, None, "function") and isinstance(tool.name, str)
+        if tool.type in (UNSET, None, "function") and isinstance(tool.name, str) and tool.name
     ]
+
+
+def _name_words(name: str) -> set[str]:
+    spaced = "".join(f" {c}" if c.isupper() else c for c in name).replace("_", " ")
+    return set(words_of(spaced.replace("-", " "))) - _COMMON
+
+
+def _score(tool: Tool, said: list[str], lowered: str) -> tuple[int, int]:
+    """How well a tool fits the user's words, and where in the text it was asked for."""
+    name = tool.name if isinstance(tool.name, str) else ""
+    if name.lower() in lowered or name.lower().replace("_", " ") in lowered:
+        return 10, lowered.find(name.lower().replace("_", " ").split()[0])
+    said_set = set(said)
+    name_words = _name_words(name)
+    for word in list(name_words):
+        name_words |= _SYNONYMS.get(word, set())
+    description = tool.description if isinstance(tool.description, str) else ""
+    described = set(words_of(description)) - _COMMON
+    hits = name_words & said_set
+    score = 3 * len(hits) + len((described - name_words) & said_set)
+    positions = [said.index(w) for w in hits | (described & said_set)]
+    return score, min(positions) if positions else len(said)
+
+
+def choose_tools(
+    text: str | None,
+    tools: Sequence[Tool],
+    choice: ToolChoice | None,
+    *,
+    parallel: bool,
+) -> list[Tool]:
+    """The function tools a model would call for this request, in the order asked."""
+    functions = _function_tools(tools)
     if isinstance(choice, ToolChoiceFunction):
-        return choice.name
+        return [tool for tool in functions if tool.name == choice.name][:1]
     if choice == "none" or not functions:
-        return None
-    if key:
-        for name in functions:
-            if _mentions(key, name):
-                return name
-    return functions[0] if choice == "required" else None
+        return []
+    said = words_of(text or "")
+    lowered = (text or "").lower()
+    scored = [(*_score(tool, said, lowered), index) for index, tool in enumerate(functions)]
+    fitting = sorted(
+        ((position, index) for score, position, index in scored if score >= 3),
+    )
+    chosen = [functions[index] for _, index in fitting]
+    if not chosen and choice == "required":
+        best = max(scored, key=lambda entry: (entry[0], -entry[2]))
+        chosen = [functions[best[2]]]
+    if not parallel or not any(w in said for w in ("and", "also", "then")):
+        chosen = chosen[:1] if len(chosen) <= 1 else [_best(chosen, scored, functions)]
+    return chosen
+
+
+def _best(chosen: list[Tool], scored: list[tuple[int, int, int]], functions: list[Tool]) -> Tool:
+    best = max(
+        (entry for entry in scored if functions[entry[2]] in chosen),
+        key=lambda entry: (entry[0], -entry[1]),
+    )
+    return functions[best[2]]
+
+
+def _arguments(tool: Tool, script: Script, key: str) -> str:
+    name = tool.name if isinstance(tool.name, str) else ""
+    if script.has_arguments(name):
+        return script.arguments_for(name, key)
+    parameters: Any = tool.parameters if isinstance(tool.parameters, dict) else None
+    return json.dumps(arguments_for(parameters, key))
 
 
 def plan_reply(
@@ -92,25 +187,43 @@ def plan_reply(
     tool_choice: ToolChoice | None,
     script: Script,
     audio_ms: Callable[[Item], float],
-) -> MessagePlan | FunctionPlan:
-    """Decide the response: a tool call when the user names a function tool, the tool's
-    result after a `function_call_output`, otherwise a reply to the user's last message
-    (`You said: <text or transcript>.`, or the audio's duration when it has no transcript)."""
+    live: bool = False,
+    parallel: bool = True,
+    rng: random.Random | None = None,
+) -> list[MessagePlan | FunctionPlan]:
+    """Decide the response's output items: function calls (maybe after a preamble), the
+    tools' results in words after `function_call_output`s, or a reply to the user."""
     last = _last_turn(context)
     if isinstance(last, FunctionCallOutputItem):
-        name = _function_name(context, last.call_id) or "tool"
-        return MessagePlan(script.reply_for(None) or f"The {name} result is: {last.output}.")
+        canned = script.reply_for(None)
+        if canned is not None:
+            return [MessagePlan(canned)]
+        if not live:
+            name = _function_name(context, last.call_id) or "tool"
+            return [MessagePlan(f"The {name} result is: {last.output}.")]
+        sentences = [
+            result_in_words(_function_name(context, out.call_id) or "tool", out.output)
+            for out in _outputs_since_user(context)
+        ]
+        return [MessagePlan(" ".join(sentences))]
     if not isinstance(last, MessageItem):
-        return MessagePlan(script.reply_for(None) or GREETING)
+        return [MessagePlan(script.reply_for(None) or GREETING)]
     text = user_text(last)
     key = text if text is not None else _audio_transcript(last)
-    tool = _choose_tool(key, tools, tool_choice)
-    if tool is not None:
-        return FunctionPlan(tool, script.arguments_for(tool, key or ""))
+    chosen = choose_tools(key, tools, tool_choice, parallel=parallel)
+    if chosen:
+        calls: list[MessagePlan | FunctionPlan] = [
+            FunctionPlan(str(tool.name), _arguments(tool, script, key or "")) for tool in chosen
+        ]
+        if live and rng is not None and rng.random() < 0.5:
+            calls.insert(0, MessagePlan(rng.choice(PREAMBLES)))
+        return calls
     canned = script.reply_for(key)
     if canned is not None:
-        return MessagePlan(canned)
+        return [MessagePlan(canned)]
+    if live:
+        return [MessagePlan(answer(key))]
     if key is not None:
         said = key.strip().rstrip(".!?")
-        return MessagePlan(f"You said: {said}." if said else GREETING)
-    return MessagePlan(f"I heard {audio_ms(last) / 1000:.1f} seconds of audio.")
+        return [MessagePlan(f"You said: {said}." if said else GREETING)]
+    return [MessagePlan(f"I heard {audio_ms(last) / 1000:.1f} seconds of audio.")]

@@ -1,7 +1,7 @@
 """The emulator's listening socket: one asyncio server on loopback for REST and websocket.
 
-Design: `asyncio.start_server` accepts each TCP connection and reads the HTTP request head
-(up to the blank line) itself. A `GET` with `Upgrade: websocket` is handed, head and stream
+Design: `asyncio.start_server` accepts each TCP connection and h11 parses its requests
+(`http_connection`). A `GET` with `Upgrade: websocket` is handed, head and stream
 together, to `WebSocket`, a thin adapter around websockets' sans-I/O `ServerProtocol`,
 which validates the upgrade and does all framing. Anything else is REST: the body is read
 (Content-Length or chunked), answered by the sans-I/O `RestApi`, and the connection kept
@@ -32,6 +32,7 @@ from websockets.http11 import Request, Response
 from realtime_cli.emulator.auth import KeyRing
 from realtime_cli.emulator.calls import Call, CallRegistry
 from realtime_cli.emulator.faults import (
+    CONTENT_FAULTS,
     DELTA_TYPES,
     MALFORMED_FRAMES,
     ONE_SHOT_FAULTS,
@@ -40,14 +41,10 @@ from realtime_cli.emulator.faults import (
     check_faults,
 )
 from realtime_cli.emulator.handshake import Refusal, admit
-from realtime_cli.emulator.http import (
-    HttpError,
-    HttpRequest,
-    HttpResponse,
-    parse_head,
-    read_body,
-)
+from realtime_cli.emulator.http import HttpError, HttpResponse
+from realtime_cli.emulator.http_connection import HttpConnection, Upgrade
 from realtime_cli.emulator.ids import IdFactory
+from realtime_cli.emulator.realism import Realism
 from realtime_cli.emulator.records import (
     ClientFrame,
     ConnectionLog,
@@ -101,12 +98,17 @@ class Emulator:
         async with Emulator() as emu:
             client = AsyncOpenAI(api_key="sk-test", base_url=emu.base_url)
 
-    `api_keys=None` accepts any key starting with `sk-` or `ek_`; otherwise only the given
-    keys (plus secrets minted by `client_secrets`). `speed` is how many times faster than
-    real time responses stream (the service streams a few times faster than real time).
+    `api_keys=None` accepts any key starting with `sk-` or `ek_` (any non-empty key with
+    `any_key=True`); otherwise only the given keys (plus secrets minted by `client_secrets`).
+    `speed` is how many times faster than real time responses stream (the service streams a
+    few times faster than real time).
 
     `faults` switches fault modes on (see `faults.FAULTS`); `faults` is also a plain set
     attribute that tests may change while clients are connected. `fault_settings` tunes them.
+
+    `realism` chooses between fixed replies in the same tick (`Realism.exact()`, the default
+    here, for tests) and the live service's timing, streaming shape and answers
+    (`Realism.measured(speed)`, the default of `rt emulator`).
     """
 
     def __init__(
@@ -115,11 +117,13 @@ class Emulator:
         port: int = 0,
         *,
         api_keys: Collection[str] | None = None,
+        any_key: bool = False,
         speed: float = 5.0,
         chunk_ms: int = 150,
         ping_interval: float | None = 20.0,
         faults: Collection[str] = (),
         fault_settings: FaultSettings | None = None,
+        realism: Realism | None = None,
     ) -> None:
         _check_loopback(host)
         if speed <= 0:
@@ -134,10 +138,12 @@ class Emulator:
         #: Fault modes in effect (names from `faults.FAULTS`); one-shot ones remove themselves.
         self.faults: set[str] = check_faults(faults)
         self.fault_settings = fault_settings or FaultSettings()
+        #: Timing and streaming shape: exact (fixed, same-tick replies) unless given.
+        self.realism = realism or Realism.exact()
         #: Canned replies, tool arguments and transcripts (see `Script`).
         self.script = Script()
         self.ids = IdFactory()
-        self.keys = KeyRing(api_keys)
+        self.keys = KeyRing(api_keys, any_key=any_key)
         self.calls = CallRegistry()
         self.rest = RestApi(self.keys, self.calls, self.ids)
         #: Everything received, in order: REST requests, websocket openings, client frames.
@@ -226,9 +232,9 @@ class Emulator:
         """Arguments of the model's calls of the function tool `name`."""
         self.script.set_tool_arguments(name, arguments)
 
-    def queue_transcript(self, text: str) -> None:
-        """The next input-audio transcription gives `text`."""
-        self.script.queue_transcript(text)
+    def queue_transcript(self, text: str, *, delay: float | None = None) -> None:
+        """The next input-audio transcription gives `text`, `delay` s after the commit."""
+        self.script.queue_transcript(text, delay=delay)
 
     def add_incoming_call(self, session: Session | None = None) -> str:
         """Register a ringing SIP call (as a `realtime.call.incoming` webhook would announce
@@ -287,6 +293,10 @@ class Emulator:
             self.faults.discard(fault)
         return True
 
+    def _fire_content(self, fault: str) -> bool:
+        """`_fire` for the faults the session machine owns (what a response says)."""
+        return fault in CONTENT_FAULTS and self._fire(fault)
+
     def _rest_fault(self) -> HttpResponse | None:
         if self._fire("rest-429"):
             error = RestError(
@@ -309,59 +319,40 @@ class Emulator:
     async def _serve_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        http = HttpConnection(reader, writer, max_head=MAX_HEAD)
         while True:
             try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except asyncio.IncompleteReadError:
-                return
-            try:
-                request = parse_head(head)
+                request = await http.next_request()
             except HttpError as exc:
-                await self._reply_error(writer, exc)
+                error = RestError(message=exc.message, type="invalid_request_error")
+                await http.respond(self.rest.error_response(exc.status, error), close=True)
                 return
-            upgrade = request.headers.get("upgrade", "").lower() == "websocket"
-            if request.method == "GET" and upgrade:
-                await self._serve_websocket(head, request, reader, writer)
+            if request is None:
                 return
-            try:
-                body = await read_body(reader, request.headers)
-            except HttpError as exc:
-                await self._reply_error(writer, exc)
+            if isinstance(request, Upgrade):
+                await self._serve_websocket(request, reader, writer)
                 return
             arrived = time.monotonic()
-            full = HttpRequest(
-                request.method, request.target, request.version, request.headers, body
-            )
-            response = self._rest_fault() or self.rest.handle(full, time.time())
+            response = self._rest_fault() or self.rest.handle(request, time.time())
             self.received.append(
                 RestRequest(
                     method=request.method,
                     path=request.path,
                     query=request.query,
                     headers=dict(request.headers),
-                    body=body,
+                    body=request.body,
                     at=arrived,
                     status=response.status,
                 )
             )
-            writer.write(response.encode(keep_alive=request.keep_alive))
-            await writer.drain()
-            if not request.keep_alive:
+            await http.respond(response)
+            if not http.keep_alive:
                 return
 
-    async def _reply_error(self, writer: asyncio.StreamWriter, exc: HttpError) -> None:
-        error = RestError(message=exc.message, type="invalid_request_error")
-        response = self.rest.error_response(exc.status, error)
-        writer.write(response.encode(keep_alive=False))
-        await writer.drain()
-
     async def _serve_websocket(
-        self,
-        head: bytes,
-        request: HttpRequest,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
+        self, upgrade: Upgrade, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        request = upgrade.request
         socket = WebSocket(reader, writer, ping_interval=self.ping_interval)
 
         def check(upgrade: Request) -> Response | None:
@@ -369,7 +360,7 @@ class Emulator:
                 return socket.reject(404, "Not Found\n")
             return None
 
-        if await socket.handshake(head, check) is None:
+        if await socket.handshake(upgrade.head + upgrade.trailing, check) is None:
             return
         self._sockets.add(socket)
         log = ConnectionLog(
@@ -459,6 +450,9 @@ class Emulator:
             chunk_ms=self.chunk_ms,
             lifetime=lifetime,
             now=loop.time(),
+            realism=self.realism,
+            rng=self.realism.rng(log.index),
+            fire=self._fire_content,
         )
         stream = _Stream()
         if not await self._send(socket, log, machine.start(loop.time()), stream):

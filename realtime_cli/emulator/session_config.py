@@ -4,31 +4,29 @@ the server-side value checks, with the service's error codes.
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import msgspec
 
 from realtime_cli.emulator.errors import ClientError
+from realtime_cli.emulator.service_rules import check_metadata
 from realtime_cli.protocol import (
     UNSET,
     AudioFormat,
     InputAudioConfig,
-    InvalidClientEvent,
     NoiseReduction,
     OutputAudioConfig,
     RealtimeAudioConfig,
     RealtimeSession,
-    ResponseCreate,
     ResponseCreateParams,
     SemanticVad,
     ServerVad,
     Session,
-    SessionUpdate,
     Tool,
     TranscriptionAudioConfig,
     TranscriptionSession,
     VoiceId,
-    validate_client_event,
 )
 
 __all__ = [
@@ -39,6 +37,7 @@ __all__ = [
     "check_response_params",
     "check_session",
     "default_session",
+    "is_realtime_model",
     "merge_session",
     "normalize_session",
 ]
@@ -67,6 +66,16 @@ MODELS = frozenset(
         "gpt-audio-mini-2025-12-15",
     }
 )
+#: The realtime model families; new models of these ship often and are accepted as they
+#: come ("New model names are accepted as they ship", PROTOCOL.md section 11).
+_FAMILY = re.compile(r"(gpt-realtime|gpt-4o(-mini)?-realtime|gpt-audio)(-[a-z0-9][a-z0-9.]*)*")
+
+
+def is_realtime_model(name: str) -> bool:
+    """Whether the service would accept `name` on `/v1/realtime?model=`."""
+    return name in MODELS or _FAMILY.fullmatch(name) is not None
+
+
 VOICES = (
     "alloy",
     "ash",
@@ -344,17 +353,6 @@ def _tools(path: str, tools: object) -> None:
             )
 
 
-def _catch_all(event: SessionUpdate | None, params: ResponseCreateParams | None) -> None:
-    """The protocol package's client-side rules, reported as `invalid_value`."""
-    try:
-        if event is not None:
-            validate_client_event(event)
-        if params is not None:
-            validate_client_event(ResponseCreate(response=params))
-    except InvalidClientEvent as exc:
-        raise ClientError("invalid_value", f"Invalid '{exc.path}': {exc.rule}.", exc.path) from exc
-
-
 def check_session(
     update: Session,
     current: Session | None,
@@ -372,11 +370,10 @@ def check_session(
     if isinstance(update, TranscriptionSession):
         if isinstance(update.audio, TranscriptionAudioConfig):
             _input(f"{path}.audio.input", update.audio.input)
-        _catch_all(SessionUpdate(session=update), None)
         return
     if isinstance(current, RealtimeSession) and update.model not in (UNSET, None, current.model):
         raise ClientError("invalid_value", "Cannot update a session's model.", f"{path}.model")
-    if current is None and isinstance(update.model, str) and update.model not in MODELS:
+    if current is None and isinstance(update.model, str) and not is_realtime_model(update.model):
         raise ClientError("invalid_value", f"Invalid model: '{update.model}'.", f"{path}.model")
     _modalities(f"{path}.output_modalities", update.output_modalities)
     _max_tokens(f"{path}.max_output_tokens", update.max_output_tokens)
@@ -407,7 +404,6 @@ def check_session(
         raise ClientError(
             "invalid_value", "Tracing cannot be modified once enabled.", f"{path}.tracing"
         )
-    _catch_all(SessionUpdate(session=update), None)
 
 
 def _voice_of(session: Session | None) -> object:
@@ -429,4 +425,4 @@ def check_response_params(params: ResponseCreateParams) -> None:
         _output("response.audio.output", getattr(params.audio, "output", UNSET))
     if params.conversation not in (UNSET, None) and not isinstance(params.conversation, str):
         raise ClientError("invalid_type", "Invalid type for 'response.conversation'.")
-    _catch_all(None, params)
+    check_metadata("response.metadata", params.metadata)

@@ -118,8 +118,10 @@ def close_error(
         )
     if error is not None and error.code == "session_expired":
         text = _server_text(error, secret)
+        # The service's 1001 close repeats the error's message as its reason: say it once.
+        said = f"server closed {code}" if text and reason == text else f"server closed {tail}"
         return SessionExpired(
-            f"the session expired (server closed {tail}): {text}",
+            f"the session expired ({said}): {text}",
             close_code=code,
             close_reason=reason,
             error=error,

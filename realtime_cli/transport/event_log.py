@@ -10,6 +10,8 @@ API key is scrubbed from every line whatever field it turns up in.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +79,10 @@ class EventLog:
         self._start = clock()
         self._owns_stream = owns_stream
         self.lines_written = 0
+        #: Why writing stopped (a full disk, say), or None; the lines before it are intact.
+        self.write_error: OSError | None = None
+        self._good_bytes: int | None = None
+        self.path: Path | None = None
 
     @classmethod
     def open(
@@ -89,7 +95,10 @@ class EventLog:
     ) -> EventLog:
         """A log appending to the file at `path` (created if missing); closed by `close()`."""
         stream = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - owned by the log
-        return cls(stream, log_audio=log_audio, secrets=secrets, clock=clock, owns_stream=True)
+        log = cls(stream, log_audio=log_audio, secrets=secrets, clock=clock, owns_stream=True)
+        log._good_bytes = os.fstat(stream.fileno()).st_size
+        log.path = Path(path)
+        return log
 
     def __repr__(self) -> str:
         name = getattr(self._stream, "name", type(self._stream).__name__)
@@ -116,19 +125,39 @@ class EventLog:
         self._write(_ENCODER.encode(entry).decode("utf-8"))
 
     def _write(self, line: str) -> None:
+        if self.write_error is not None:
+            return
         for secret in self._secrets:
             line = scrub(line, secret)
-        self._stream.write(line + "\n")
-        self._stream.flush()
+        try:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+        except OSError as exc:
+            self._stop_writing(exc)
+            return
         self.lines_written += 1
+        if self._good_bytes is not None:
+            self._good_bytes += len(line.encode("utf-8")) + 1
+
+    def _stop_writing(self, exc: OSError) -> None:
+        # A full disk must not end the conversation; close() cuts the file back to whole lines.
+        if self.write_error is None:
+            self.write_error = exc
 
     def close(self) -> None:
         """Flush, and close the file if the log opened it."""
         if self._stream.closed:
             return
-        self._stream.flush()
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            self._stop_writing(exc)
         if self._owns_stream:
-            self._stream.close()
+            with contextlib.suppress(OSError):
+                self._stream.close()
+        if self.write_error is not None and self.path is not None and self._good_bytes is not None:
+            with contextlib.suppress(OSError):
+                os.truncate(self.path, self._good_bytes)
 
     def __enter__(self) -> EventLog:
         return self

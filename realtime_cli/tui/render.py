@@ -54,6 +54,8 @@ STATUS_STYLES: dict[Status, str] = {
     Status.RECONNECTING: "bold red",
     Status.CLOSED: "dim",
 }
+#: States in which the header says where it is connecting.
+_WAITING = (Status.CONNECTING, Status.RECONNECTING)
 USER_LABEL_STYLE = "bold cyan"
 USER_TEXT_STYLE = "cyan"
 ASSISTANT_LABEL_STYLE = "bold magenta"
@@ -120,9 +122,12 @@ def render_header(view: TalkView) -> RenderableType:
     """Status (coloured), mic meter, model and voice, elapsed time; the last turn's latency
     and barge-in stop latency; tokens and estimated cost so far; with manual turns, the
     push-to-talk state."""
+    label = view.status.value
+    if view.status in _WAITING and view.server:
+        label = f"{label} to {printable(view.server)} ..."
     status = Text.assemble(
         ("● ", STATUS_STYLES[view.status]),
-        (view.status.value.ljust(13), STATUS_STYLES[view.status]),
+        (label.ljust(13), STATUS_STYLES[view.status]),
         " mic ",
         mic_meter(view.mic_dbfs),
         (f" {view.mic_dbfs:>3.0f} dBFS" if view.mic_dbfs is not None else "", "dim"),

@@ -129,6 +129,8 @@ class TalkView:
     max_turns: int = 500
     now: float = 0.0
     status: Status = Status.CONNECTING
+    #: Where the session connects (host:port), shown while connecting.
+    server: str | None = None
     mic_dbfs: float | None = None
     turns: list[Turn] = field(default_factory=list)
     notices: deque[ViewNotice] = field(default_factory=lambda: deque(maxlen=50))

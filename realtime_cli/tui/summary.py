@@ -28,9 +28,13 @@ class Summary:
     median_latency_ms: float | None
     median_barge_in_ms: float | None
     files: tuple[str, ...] = ()
+    #: Lines the sound libraries printed to stderr (kept off the screen; --debug shows them).
+    library_messages: int = 0
 
 
-def summarize(view: TalkView, files: Sequence[str | os.PathLike[str]] = ()) -> Summary:
+def summarize(
+    view: TalkView, files: Sequence[str | os.PathLike[str]] = (), library_messages: int = 0
+) -> Summary:
     """The summary of `view` (call `view.close(now)` first so the last turns count)."""
     return Summary(
         duration_s=view.elapsed_s,
@@ -46,6 +50,7 @@ def summarize(view: TalkView, files: Sequence[str | os.PathLike[str]] = ()) -> S
             statistics.median(view.barge_in_latencies_ms) if view.barge_in_latencies_ms else None
         ),
         files=tuple(os.fspath(f) for f in files),
+        library_messages=library_messages,
     )
 
 
@@ -87,6 +92,10 @@ def summary_rows(summary: Summary) -> list[tuple[str, str]]:
     if summary.median_barge_in_ms is not None:
         rows.append(("barge-in stop", f"{summary.median_barge_in_ms:.0f} ms median"))
     rows += [("file", path) for path in summary.files]
+    if summary.library_messages:
+        rows.append(
+            ("sound library", f"{summary.library_messages} messages on stderr (--debug shows them)")
+        )
     return rows
 
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.audio.virtual_audio import VirtualAudio, missing_reason
 
 KEY = "sk-cli-test-key-0123456789"
 
@@ -23,7 +28,20 @@ class Emu:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emu]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "realtime_cli", "emulator", "--port", "0", "--speed", "50"],
+        # --exact: these tests assert the emulator's fixed replies; --check-keys: and its
+        # key checks.
+        [
+            sys.executable,
+            "-m",
+            "realtime_cli",
+            "emulator",
+            "--port",
+            "0",
+            "--speed",
+            "50",
+            "--exact",
+            "--check-keys",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -49,15 +67,13 @@ class Run:
     err: str
 
 
-def rt(
-    *args: str,
+def rt_environ(
     base_url: str | None,
     key: str | None = KEY,
-    stdin: str | None = None,
     home: Path | None = None,
     env: dict[str, str] | None = None,
-) -> Run:
-    """Run `rt ARGS` as a subprocess with a clean config home."""
+) -> dict[str, str]:
+    """The environment of an `rt` subprocess: no OPENAI_/RT_ variables but those given."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RT_"))}
     if home is not None:
         environ["XDG_CONFIG_HOME"] = str(home)
@@ -67,13 +83,79 @@ def rt(
     if key is not None:
         environ["OPENAI_API_KEY"] = key
     environ.update(env or {})
+    return environ
+
+
+def rt(
+    *args: str,
+    base_url: str | None,
+    key: str | None = KEY,
+    stdin: str | bytes | None = None,
+    home: Path | None = None,
+    env: dict[str, str] | None = None,
+    max_file_bytes: int | None = None,
+) -> Run:
+    """Run `rt ARGS` as a subprocess with a clean config home; `max_file_bytes` caps the size
+    of every file it writes (RLIMIT_FSIZE), as a full disk would."""
+
+    def limit() -> None:
+        if max_file_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
     result = subprocess.run(
         [sys.executable, "-m", "realtime_cli", *args],
-        input=stdin,
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
         capture_output=True,
-        text=True,
-        env=environ,
+        env=rt_environ(base_url, key, home, env),
         timeout=60,
         check=False,
+        preexec_fn=limit,
     )
-    return Run(result.returncode, result.stdout, result.stderr)
+    return Run(
+        result.returncode,
+        result.stdout.decode(errors="replace"),
+        result.stderr.decode(errors="replace"),
+    )
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """The base URL of a server that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
+@pytest.fixture(scope="module")
+def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualAudio]:
+    """A private PulseAudio server with virtual devices (skipped where it cannot run)."""
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    va = VirtualAudio(tmp_path_factory.mktemp("vaudio"))
+    va.start()
+    try:
+        yield va
+    finally:
+        va.stop()

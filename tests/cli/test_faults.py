@@ -40,6 +40,7 @@ def faulty() -> Iterator[StartEmulator]:
                 "0",
                 "--speed",
                 "50",
+                "--exact",
                 *args,
             ],
             stdout=subprocess.PIPE,
@@ -179,8 +180,9 @@ def test_expiry_ends_rt_text_with_a_clear_message(faulty: StartEmulator, tmp_pat
     )
     run = rt("text", PROMPT, "--timeout", "10", base_url=emu.base_url, home=tmp_path)
     line = one_line_error(run)
-    assert line.startswith("rt: error: the session expired (server closed 1000 ")
-    assert line.endswith("Your session hit the maximum duration of 1 second.")
+    # The service's close: 1001 with its message as the reason, said once.
+    expected = "the session expired (server closed 1001): Your session hit the maximum"
+    assert line == f"rt: error: {expected} duration of 1 second."
     assert_partial_answer(run.out)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
-from tests.audio.virtual_audio import VirtualAudio, missing_reason
+from tests.audio.virtual_audio import VirtualAudio
 from tests.cli.conftest import Emu
 from tests.cli.pty_run import PtyRun, rt_env
 from tests.cli.terminal import Terminal
@@ -153,19 +153,6 @@ def test_push_to_talk_with_an_input_file_sends_it_as_one_turn(
 
 
 # ---- live microphone, keys typed on the terminal ---------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualAudio]:
-    reason = missing_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    va = VirtualAudio(tmp_path_factory.mktemp("vaudio"))
-    va.start()
-    try:
-        yield va
-    finally:
-        va.stop()
 
 
 def _cbreak(modes: list[Any]) -> bool:

@@ -17,9 +17,9 @@ from websockets.uri import parse_uri
 from realtime_cli.emulator import Emulator, SessionMachine
 from realtime_cli.emulator.faults import (
     MALFORMED_FRAMES,
-    SESSION_EXPIRED_CLOSE,
     FaultSettings,
     check_faults,
+    session_expired_close,
 )
 from realtime_cli.emulator.session_config import default_session
 from realtime_cli.errors import UsageError
@@ -208,7 +208,9 @@ def test_expire_sets_expires_at_and_closes_with_an_error() -> None:
             with pytest.raises(ConnectionClosed) as caught:
                 await client.recv()
             assert caught.value.rcvd is not None
-            assert (caught.value.rcvd.code, caught.value.rcvd.reason) == SESSION_EXPIRED_CLOSE
+            rcvd = (caught.value.rcvd.code, caught.value.rcvd.reason)
+            assert rcvd == session_expired_close(0.5)
+            assert rcvd[0] == 1001 and rcvd[1].startswith("Your session hit the maximum")
 
     arun(main())
 
@@ -221,7 +223,7 @@ def test_machine_expires_after_its_lifetime() -> None:
     events = m.advance(5.0)
     assert [e.type for e in events] == ["error"]
     assert isinstance(events[0], Error) and events[0].error.code == "session_expired"
-    assert m.close_request == SESSION_EXPIRED_CLOSE
+    assert m.close_request == session_expired_close(5.0)
     assert m.next_deadline() is None
     # The session is over: frames are ignored.
     assert m.receive(json.dumps({"type": "response.create"}), 6.0) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -165,3 +166,43 @@ def test_keep_alive_and_chunked_bodies() -> None:
             assert first.json()["value"] != second.json()["value"]
 
     arun(body())
+
+
+async def _exchange(emu: Emulator, data: bytes) -> bytes:
+    """Write raw bytes, read until the emulator closes the connection."""
+    reader, writer = await asyncio.open_connection(emu.host, emu.port)
+    writer.write(data)
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 5.0)
+    writer.close()
+    return answer
+
+
+def test_raw_http_pipelining_bad_heads_and_http_1_0() -> None:
+    body = b'{"session": {"type": "realtime"}}'
+    post = (
+        b"POST /v1/realtime/client_secrets HTTP/1.1\r\nHost: x\r\n"
+        b"Authorization: Bearer sk-test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+    async def run() -> None:
+        async with Emulator() as emu:
+            # Two pipelined requests in one write, the second asking to close: two answers.
+            last = post.replace(b"Host: x\r\n", b"Host: x\r\nConnection: close\r\n")
+            answer = await _exchange(emu, post + last)
+            assert answer.count(b"HTTP/1.1 200 OK") == 2
+            # A request line that is not HTTP: 400 with a JSON error, then the connection ends.
+            answer = await _exchange(emu, b"NOT HTTP AT ALL\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 400 ")
+            assert b'"invalid_request_error"' in answer
+            # A header line without a colon is refused the same way.
+            answer = await _exchange(emu, b"GET /v1/models HTTP/1.1\r\nHost x\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 400 ")
+            # HTTP/1.0 without keep-alive: one answer, then the emulator closes.
+            answer = await _exchange(emu, post.replace(b"HTTP/1.1", b"HTTP/1.0"))
+            assert answer.startswith(b"HTTP/1.1 200 OK")
+            statuses = [entry.status for entry in emu.received if isinstance(entry, RestRequest)]
+            assert statuses == [200, 200, 200]
+
+    arun(run())

@@ -314,7 +314,9 @@ def test_cancel_and_truncate() -> None:
             "audio_end_ms": 301,
         },
     )
-    assert isinstance(error, Error) and error.error.param == "audio_end_ms"
+    # As reported from the service: code and param null, the durations in the message.
+    assert isinstance(error, Error) and (error.error.code, error.error.param) == (None, None)
+    assert error.error.message == "Audio content of 300ms is already shorter than 301ms"
     (ok,) = send(
         m,
         {
@@ -327,6 +329,8 @@ def test_cancel_and_truncate() -> None:
     assert ok.type == "conversation.item.truncated"
     stored = m.conversation.get(item_id)
     assert stored is not None and m.item_audio_ms(stored) == 100
+    # Truncation deletes the server-side transcript (documented).
+    assert isinstance(stored, MessageItem) and stored.content[0].transcript is None
     (error,) = send(m, {"type": "response.cancel", "event_id": "c2"})
     assert isinstance(error, Error) and error.error.code == "response_cancel_not_active"
     assert error.error.event_id == "c2"

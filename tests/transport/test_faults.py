@@ -178,8 +178,9 @@ def test_expiry_raises_session_expired() -> None:
                     pass
             error = caught.value.error
             assert error is not None and error.code == "session_expired"
-            assert caught.value.close_code == 1000
-            assert str(caught.value).startswith("the session expired (server closed 1000 ")
+            # The service closes with 1001 and its message as the reason (PROTOCOL.md s. 11).
+            assert caught.value.close_code == 1001
+            assert str(caught.value).startswith("the session expired (server closed 1001): Your")
 
     with_faults({"expire"}, body, FaultSettings(expire_after=0.5))
 

@@ -1,0 +1,143 @@
+"""Input audio transcription: deltas, `completed` or `failed`, usage, logprobs; in live
+mode late (0.5-1.4 s after the commit) and so not always in turn order."""
+
+from __future__ import annotations
+
+import math
+
+import msgspec
+import numpy as np
+
+from realtime_cli.emulator.formats import decode_samples
+from realtime_cli.emulator.machine_core import MachineCore, text_tokens
+from realtime_cli.emulator.realism import token_pieces
+from realtime_cli.emulator.synth import word_pieces
+from realtime_cli.protocol import (
+    UNSET,
+    AudioTranscription,
+    ConversationItemInputAudioTranscriptionCompleted,
+    ConversationItemInputAudioTranscriptionDelta,
+    ConversationItemInputAudioTranscriptionFailed,
+    LogProb,
+    MessageItem,
+    TranscriptionDurationUsage,
+    TranscriptionError,
+    TranscriptionInputTokenDetails,
+    TranscriptionTokenUsage,
+)
+
+__all__ = ["Transcription"]
+
+LOGPROBS_INCLUDE = "item.input_audio_transcription.logprobs"
+#: RMS level (of full scale) below which committed audio is silence.
+SILENCE_RMS = 0.003
+
+
+class Transcription(MachineCore):
+    """The input transcription concern."""
+
+    def _transcribe(self, target: str, audio_ms: float, audio: bytes) -> None:
+        config = self._input_config().transcription
+        if not isinstance(config, AudioTranscription):
+            return
+        model = config.model if isinstance(config.model, str) else "whisper-1"
+        queued = self.script.next_transcript()
+        if queued is not None:
+            text, delay = queued.text, queued.delay
+        else:
+            text, delay = self._default_transcript(audio_ms, audio), None
+        if delay is None:
+            low, high = self.realism.transcription_s
+            delay = self.rng.uniform(low, high) if high > 0 else 0.0
+        failed = self._fire("transcription-failed")
+        # The deltas come a little before `completed` (1.2 s vs 1.4 s in one probe).
+        self._later(delay * 0.85, lambda: self._transcript_deltas(target, model, text, failed))
+        self._later(delay, lambda: self._transcript_done(target, model, text, audio_ms, failed))
+
+    def _default_transcript(self, audio_ms: float, audio: bytes) -> str:
+        if not self.realism.live:
+            return f"Speech of {audio_ms / 1000:.1f} seconds."
+        samples = decode_samples(audio, self._input_format()).astype(np.float64)
+        level = float(np.sqrt(np.mean(samples**2))) / 32768 if len(samples) else 0.0
+        # Silence transcribes as "" on the service; audible audio the emulator cannot
+        # understand is described by its length.
+        return "" if level < SILENCE_RMS else f"Speech of {audio_ms / 1000:.1f} seconds."
+
+    def _transcript_deltas(self, target: str, model: str, text: str, failed: bool) -> None:
+        if failed or not text:
+            return
+        include = self.session.include if isinstance(self.session.include, list) else []
+        with_logprobs = LOGPROBS_INCLUDE in include
+        # whisper-1 is not a streaming model: its one delta is the whole transcript.
+        if model == "whisper-1":
+            pieces = [text]
+        else:
+            pieces = token_pieces(text) if self.realism.live else word_pieces(text)
+        for piece in pieces:
+            self._emit(
+                ConversationItemInputAudioTranscriptionDelta(
+                    event_id=self._eid(),
+                    item_id=target,
+                    content_index=0,
+                    delta=piece,
+                    logprobs=_logprobs(piece) if with_logprobs else UNSET,
+                    obfuscation=self._obfuscation(piece),
+                )
+            )
+
+    def _transcript_done(
+        self, target: str, model: str, text: str, audio_ms: float, failed: bool
+    ) -> None:
+        if failed:
+            self._emit(
+                ConversationItemInputAudioTranscriptionFailed(
+                    event_id=self._eid(),
+                    item_id=target,
+                    content_index=0,
+                    error=TranscriptionError(
+                        type="transcription_error",
+                        code="audio_unintelligible",
+                        message="The audio could not be transcribed.",
+                        param=None,
+                    ),
+                )
+            )
+            return
+        include = self.session.include if isinstance(self.session.include, list) else []
+        with_logprobs = LOGPROBS_INCLUDE in include
+        audio_tokens = math.ceil(audio_ms / 100)
+        usage: TranscriptionDurationUsage | TranscriptionTokenUsage
+        if model == "whisper-1":
+            usage = TranscriptionDurationUsage(seconds=round(audio_ms / 1000, 3))
+        else:
+            output_tokens = text_tokens(text)
+            usage = TranscriptionTokenUsage(
+                input_tokens=audio_tokens,
+                output_tokens=output_tokens,
+                total_tokens=audio_tokens + output_tokens,
+                input_token_details=TranscriptionInputTokenDetails(
+                    text_tokens=0, audio_tokens=audio_tokens
+                ),
+            )
+        self._emit(
+            ConversationItemInputAudioTranscriptionCompleted(
+                event_id=self._eid(),
+                item_id=target,
+                content_index=0,
+                transcript=text,
+                usage=usage,
+                logprobs=_logprobs(text) if with_logprobs else UNSET,
+            )
+        )
+        stored = self.conversation.get(target)
+        if isinstance(stored, MessageItem) and stored.content:
+            parts = list(stored.content)
+            parts[0] = msgspec.structs.replace(parts[0], transcript=text)
+            self.conversation.replace(msgspec.structs.replace(stored, content=parts))
+
+
+def _logprobs(text: str) -> list[LogProb]:
+    return [
+        LogProb(token=piece, bytes=list(piece.encode()), logprob=-0.01)
+        for piece in word_pieces(text)
+    ]

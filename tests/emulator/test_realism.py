@@ -1,0 +1,330 @@
+"""Live realism mode through the real websocket: timing, streaming shape, late and
+out-of-order transcription, failures on request, idle timeout, model names."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from realtime_cli.emulator import Emulator
+from realtime_cli.emulator.realism import Realism, token_pieces
+from realtime_cli.protocol import (
+    ConversationItemInputAudioTranscriptionCompleted,
+    Error,
+    InputAudioBufferCommitted,
+    InputAudioBufferSpeechStarted,
+    ResponseDone,
+    ResponseOutputAudioDelta,
+    ResponseOutputAudioTranscriptDelta,
+    ResponseOutputTextDelta,
+)
+from tests.emulator.support import append_events, arun, connect, speech_pcm
+
+SPEED = 10.0  # latencies at half the measured figures (measured at speed 5)
+SCALE = 5.0 / SPEED
+
+
+def live(**kwargs: Any) -> Emulator:
+    return Emulator(speed=SPEED, realism=Realism.measured(SPEED), **kwargs)
+
+
+def say(text: str) -> dict[str, Any]:
+    return {
+        "type": "conversation.item.create",
+        "item": {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": text}],
+        },
+    }
+
+
+TEXT_ONLY = {
+    "type": "session.update",
+    "session": {"type": "realtime", "output_modalities": ["text"]},
+}
+
+
+def test_token_pieces_have_leading_spaces_and_join_back() -> None:
+    text = "Hi there, friend! Transcription works."
+    pieces = token_pieces(text)
+    assert "".join(pieces) == text
+    assert pieces[:5] == ["Hi", " there", ",", " friend", "!"]
+    assert all(len(piece.strip()) <= 7 for piece in pieces)  # long words come in pieces
+
+
+def test_latency_follows_the_measured_profile_scaled_by_speed() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            started = time.monotonic()
+            await client.send(TEXT_ONLY)
+            await client.expect("session.updated")
+            updated = time.monotonic() - started
+            await client.send(say("hello there"))
+            await client.recv_until("conversation.item.done")
+            started = time.monotonic()
+            await client.send({"type": "response.create"})
+            await client.expect("response.created")
+            created = time.monotonic() - started
+            events = await client.recv_until("response.output_text.delta")
+            first_delta = time.monotonic() - started
+            done = await client.recv_until("response.done")
+            finished = time.monotonic()
+            await client.expect("rate_limits.updated")
+            rate_limits = time.monotonic() - finished
+            assert events and isinstance(done[-1], ResponseDone)
+            # Lower bounds only: a loaded machine is slower, never faster.
+            assert updated >= 0.26 * SCALE * 0.95
+            assert created >= 0.28 * SCALE * 0.95
+            assert first_delta >= 0.48 * SCALE * 0.95
+            assert rate_limits >= 0.04 * 0.9
+
+    arun(body())
+
+
+def test_text_deltas_are_token_pieces_with_obfuscation() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            emu.queue_reply("Hi there, friend! Everything is fine.")
+            await client.send(TEXT_ONLY)
+            await client.send(say("hi"))
+            await client.send({"type": "response.create"})
+            events = await client.recv_until("response.done")
+            deltas = [e for e in events if isinstance(e, ResponseOutputTextDelta)]
+            assert [d.delta for d in deltas][:5] == ["Hi", " there", ",", " friend", "!"]
+            assert all(isinstance(d.obfuscation, str) and d.obfuscation for d in deltas)
+
+    arun(body())
+
+
+def test_audio_transcript_runs_ahead_of_the_audio() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            reply = "One two three four five six seven eight nine ten eleven twelve."
+            emu.queue_reply(reply)
+            await client.send(say("count"))
+            await client.send({"type": "response.create"})
+            events = await client.recv_until("response.done")
+            first_audio = next(
+                i for i, e in enumerate(events) if isinstance(e, ResponseOutputAudioDelta)
+            )
+            before = [
+                e.delta
+                for e in events[:first_audio]
+                if isinstance(e, ResponseOutputAudioTranscriptDelta)
+            ]
+            # Words arrive before any of their audio (the captured shape).
+            assert len("".join(before).split()) >= 3
+            assert all(
+                isinstance(d.obfuscation, str)
+                for d in events
+                if d.type.endswith("transcript.delta")
+            )
+
+    arun(body())
+
+
+def test_transcription_is_late_and_can_complete_out_of_order() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "session.update",
+                    "session": {
+                        "type": "realtime",
+                        "audio": {
+                            "input": {
+                                "transcription": {"model": "gpt-4o-mini-transcribe"},
+                                "turn_detection": None,
+                            }
+                        },
+                    },
+                }
+            )
+            await client.expect("session.updated")
+            emu.queue_transcript("the first turn", delay=0.8)
+            emu.queue_transcript("the second turn", delay=0.2)
+            pcm = speech_pcm(("tone", 300))
+            for turn in range(2):
+                for event in append_events(pcm):
+                    await client.send(event)
+                await client.send({"type": "input_audio_buffer.commit", "event_id": f"c{turn}"})
+            events = await client.recv_until(
+                "conversation.item.input_audio_transcription.completed"
+            )
+            events += await client.recv_until(
+                "conversation.item.input_audio_transcription.completed"
+            )
+            committed = [e.item_id for e in events if isinstance(e, InputAudioBufferCommitted)]
+            done = [
+                (e.item_id, e.transcript)
+                for e in events
+                if isinstance(e, ConversationItemInputAudioTranscriptionCompleted)
+            ]
+            assert len(committed) == 2
+            # The later turn's transcript arrives first; each names its own item.
+            assert done == [(committed[1], "the second turn"), (committed[0], "the first turn")]
+
+    arun(body())
+
+
+def test_speech_started_item_id_is_the_committed_item_and_silence_transcribes_empty() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "session.update",
+                    "session": {
+                        "type": "realtime",
+                        "output_modalities": ["text"],
+                        "audio": {
+                            "input": {
+                                "transcription": {"model": "whisper-1"},
+                                "turn_detection": {"type": "server_vad", "create_response": False},
+                            }
+                        },
+                    },
+                }
+            )
+            await client.expect("session.updated")
+            for event in append_events(
+                speech_pcm(("silence", 200), ("tone", 600), ("silence", 900))
+            ):
+                await client.send(event)
+            events = await client.recv_until("input_audio_buffer.committed")
+            started = next(e for e in events if isinstance(e, InputAudioBufferSpeechStarted))
+            assert started.item_id == events[-1].item_id
+            await client.recv_until("conversation.item.input_audio_transcription.completed")
+            # Silence, committed by hand, is transcribed as "".
+            await client.send(
+                {
+                    "type": "session.update",
+                    "session": {"type": "realtime", "audio": {"input": {"turn_detection": None}}},
+                }
+            )
+            await client.expect("session.updated")
+            for event in append_events(speech_pcm(("silence", 500))):
+                await client.send(event)
+            await client.send({"type": "input_audio_buffer.commit"})
+            events = await client.recv_until(
+                "conversation.item.input_audio_transcription.completed"
+            )
+            assert events[-1].transcript == ""
+
+    arun(body())
+
+
+def test_faults_on_request_fail_stop_and_err_like_the_service() -> None:
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(TEXT_ONLY)
+            emu.faults.add("response-failed")
+            await client.send(say("hello"))
+            await client.send({"type": "response.create"})
+            done = (await client.recv_until("response.done"))[-1]
+            assert done.response.status == "failed"
+            error = done.response.status_details.error
+            assert error.code == "rate_limit_exceeded"
+            assert "Please try again in " in error.message
+            assert "response-failed" not in emu.faults  # one-shot
+
+            emu.faults.add("response-incomplete")
+            await client.send({"type": "response.create"})
+            done = (await client.recv_until("response.done"))[-1]
+            assert done.response.status == "incomplete"
+            assert done.response.status_details.reason == "content_filter"
+
+            emu.faults.add("server-error")
+            await client.send({"type": "response.create"})
+            events = await client.recv_until("response.done")
+            errors = [e for e in events if isinstance(e, Error)]
+            assert [e.error.type for e in errors] == ["server_error"]
+            assert errors[0].error.code is None
+            assert events[-1].response.status == "failed"
+
+            # The session goes on.
+            await client.send({"type": "response.create"})
+            done = (await client.recv_until("response.done"))[-1]
+            assert done.response.status == "completed"
+
+    arun(body())
+
+
+def test_transcription_failed_on_request() -> None:
+    async def body() -> None:
+        async with live(faults={"transcription-failed"}) as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "session.update",
+                    "session": {
+                        "type": "realtime",
+                        "audio": {
+                            "input": {
+                                "transcription": {"model": "gpt-4o-transcribe"},
+                                "turn_detection": None,
+                            }
+                        },
+                    },
+                }
+            )
+            for event in append_events(speech_pcm(("tone", 400))):
+                await client.send(event)
+            await client.send({"type": "input_audio_buffer.commit"})
+            events = await client.recv_until("conversation.item.input_audio_transcription.failed")
+            failed = events[-1]
+            assert failed.error.code == "audio_unintelligible"
+            assert failed.item_id == next(
+                e.item_id for e in events if isinstance(e, InputAudioBufferCommitted)
+            )
+
+    arun(body())
+
+
+def test_idle_timeout_triggers_a_commit_and_a_response() -> None:
+    async def body() -> None:
+        async with Emulator(speed=50.0) as emu, connect(emu) as client:
+            emu.queue_reply("Hi.")
+            emu.queue_reply("Are you still there?")
+            await client.send(
+                {
+                    "type": "session.update",
+                    "session": {
+                        "type": "realtime",
+                        "audio": {
+                            "input": {
+                                "turn_detection": {"type": "server_vad", "idle_timeout_ms": 300}
+                            }
+                        },
+                    },
+                }
+            )
+            await client.expect("session.updated")
+            await client.send(say("hello"))
+            await client.send({"type": "response.create"})
+            await client.recv_until("response.done")
+            for event in append_events(speech_pcm(("silence", 800))):
+                await client.send(event)
+            events = await client.recv_until("input_audio_buffer.timeout_triggered", timeout=5)
+            triggered = events[-1]
+            assert triggered.audio_end_ms >= triggered.audio_start_ms
+            after = await client.recv_until("response.done")
+            kinds = [e.type for e in after]
+            assert kinds.index("input_audio_buffer.committed") < kinds.index("response.created")
+            committed = next(e for e in after if isinstance(e, InputAudioBufferCommitted))
+            assert committed.item_id == triggered.item_id
+
+    arun(body())
+
+
+def test_new_models_of_the_realtime_families_are_accepted() -> None:
+    async def body() -> None:
+        async with Emulator() as emu:
+            for model in ("gpt-realtime-3", "gpt-realtime-mini-2027-01-01", "gpt-audio-2"):
+                async with connect(emu, model=model, skip_created=False) as client:
+                    created = await client.expect("session.created")
+                    assert created.session.model == model
+            async with connect(emu, model="gpt-nope", skip_created=False) as client:
+                error = await client.expect("error")
+                assert error.error.message == 'Model "gpt-nope" is not supported in realtime mode.'
+
+    arun(body())
