@@ -97,7 +97,7 @@ default_profile = {name}
 # input_device = "USB"
 # output_device = 3
 # frame_ms = 20
-# prebuffer_ms = 100
+# prebuffer_ms = 0
 # input_sample_rate = 48000
 # output_sample_rate = 48000
 
