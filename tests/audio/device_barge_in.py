@@ -67,7 +67,7 @@ def _truncates(emu: Emulator, connection: int) -> list[ConversationItemTruncate]
     return [e for e in emu.client_events(connection) if isinstance(e, ConversationItemTruncate)]
 
 
-def _align(reference: NDArray[np.float32], capture: NDArray[np.float32]) -> int:
+def align(reference: NDArray[np.float32], capture: NDArray[np.float32]) -> int:
     """The offset of `reference` in `capture` (both 24 kHz), by FFT cross-correlation."""
     ref = reference[: 2 * SAMPLE_RATE]
     n = 1 << int(np.ceil(np.log2(capture.size + ref.size)))
@@ -75,7 +75,7 @@ def _align(reference: NDArray[np.float32], capture: NDArray[np.float32]) -> int:
     return int(np.argmax(corr[: capture.size]))
 
 
-def _cut(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> int:
+def _least_squares_cut(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> int:
     """Where the reply stops in `heard` (aligned with it): the split that best explains
     `heard` as the reference up to there and silence after it (least squares)."""
     n = min(reference.size, heard.size)
@@ -87,6 +87,15 @@ def _cut(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> int:
     # cost(k) = sum_{<k} (got - ref)^2 + sum_{>=k} got^2 = const + prefix sum of d
     d = ref.astype(np.float64) ** 2 - 2.0 * got * ref
     return int(np.argmin(np.concatenate(([0.0], np.cumsum(d)))))
+
+
+def cut_span(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> tuple[int, int]:
+    """Where the reply stops in `heard` (aligned with it), as a span: in a gap between words
+    the recording cannot tell where in the gap the cut fell, any point up to where the
+    reply's sound resumes is as good."""
+    cut = _least_squares_cut(reference, heard)
+    resumes = np.flatnonzero(np.abs(reference[cut:]) > 0.01)
+    return cut, cut + (int(resumes[0]) if resumes.size else 0)
 
 
 async def _speak_into(session: VoiceSession) -> None:
@@ -143,12 +152,8 @@ async def barge_in_on_device(
         capture48 = tap.stop()
     assert trigger is not None
     capture = soxr.resample(capture48.astype(np.float32) / 32768, 48000, SAMPLE_RATE)
-    offset = _align(reference, capture)
-    cut = _cut(reference, capture[offset:])
-    # In a gap between words the monitor cannot tell where in the gap the cut fell: any
-    # point up to where the reply's sound resumes is as good.
-    resumes = np.flatnonzero(np.abs(reference[cut:]) > 0.01)
-    upper = cut + (int(resumes[0]) if resumes.size else 0)
+    offset = align(reference, capture)
+    cut, upper = cut_span(reference, capture[offset:])
     end = truncate.audio_end_ms * SAMPLE_RATE / 1000
     error = min(0.0, end - cut) + max(0.0, end - upper)
     stop_ms = None
