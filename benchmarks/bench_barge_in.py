@@ -35,9 +35,8 @@ import soxr
 from realtime_cli.audio import WavSpeaker
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.synth import SAMPLE_RATE, speak
-from realtime_cli.protocol import ConversationItemTruncate, ServerVad
-from realtime_cli.session import VoiceSession
-from tests.audio.device_barge_in import TimedVoiceSession, align, cut_span
+from realtime_cli.protocol import ServerVad
+from tests.audio.device_barge_in import TimedVoiceSession, align, cut_span, interrupt_reply
 
 TRIALS = 30
 BLOCK_S = 0.01
@@ -45,8 +44,6 @@ RATE = 48000
 LATENCY_S = 0.02
 #: Long words: few gaps between words, so few trials land in silence. About 25 s of audio.
 REPLY = " ".join(["internationalization characteristically"] * 16) + "."
-USER_SPEECH = speak("stop stop stop stop stop").samples
-FRAME = 480  # 20 ms
 PLAY_BEFORE_S = (0.2, 1.2)
 
 
@@ -87,13 +84,6 @@ def _heard_at(blocks: list[tuple[float, int]], frame: int) -> float:
     return rendered + (frame - start) / RATE + LATENCY_S
 
 
-async def _speak_into(session: VoiceSession) -> None:
-    """Stream the user's speech as 20 ms microphone frames until cancelled."""
-    for start in range(0, USER_SPEECH.size - FRAME + 1, FRAME):
-        await session.send_pcm16(USER_SPEECH[start : start + FRAME])
-        await asyncio.sleep(FRAME / SAMPLE_RATE)
-
-
 async def _trial(
     emu: Emulator, path: Path, play_s: float, reference: np.ndarray[Any, Any]
 ) -> _Trial:
@@ -105,22 +95,10 @@ async def _trial(
     ) as session:
         assert isinstance(session, TimedVoiceSession)
         connection = emu.connections[-1].index
-        await session.say("Talk for a while.")
-        async with asyncio.timeout(10):
-            while not speaker.buffer.primed:
-                await asyncio.sleep(0.002)
-        await asyncio.sleep(play_s)
-        talking = asyncio.create_task(_speak_into(session))
-        try:
-            async with asyncio.timeout(10):
-                while not _truncates(emu, connection):
-                    await asyncio.sleep(0.002)
-            await asyncio.sleep(0.05)  # a few more blocks of (silent) output
-        finally:
-            talking.cancel()
+        # A few more blocks of (silent) output after the cut.
+        truncate = await interrupt_reply(session, emu, connection, play_s, settle_s=0.05)
         trigger = session.speech_started_at
         reported = session.barge_in_ms[0]
-        truncate = _truncates(emu, connection)[0]
     await speaker.close()
     assert trigger is not None
     out = soxr.resample(_read_wav(path), RATE, SAMPLE_RATE)
@@ -133,10 +111,6 @@ async def _trial(
         last = (offset + cut - 1) * RATE // SAMPLE_RATE
         stop_ms = (_heard_at(speaker.blocks, last) - trigger) * 1000
     return _Trial(stop_ms, error * 1000 / SAMPLE_RATE, reported, speaker.underruns)
-
-
-def _truncates(emu: Emulator, connection: int) -> list[ConversationItemTruncate]:
-    return [e for e in emu.client_events(connection) if isinstance(e, ConversationItemTruncate)]
 
 
 async def _trials() -> list[_Trial]:

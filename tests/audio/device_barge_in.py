@@ -23,6 +23,7 @@ import soxr
 from numpy.typing import NDArray
 
 from realtime_cli.audio.playback import SoundDeviceSpeaker
+from realtime_cli.audio.playback_buffer import BufferedOutput
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.synth import SAMPLE_RATE, speak
 from realtime_cli.protocol import ConversationItemTruncate, InputAudioBufferSpeechStarted, ServerVad
@@ -104,6 +105,29 @@ async def _speak_into(session: VoiceSession) -> None:
         await asyncio.sleep(FRAME / SAMPLE_RATE)
 
 
+async def interrupt_reply(
+    session: VoiceSession, emu: Emulator, connection: int, play_s: float, *, settle_s: float
+) -> ConversationItemTruncate:
+    """Ask for the long reply, let about `play_s` of it play, then speak over it until the
+    session truncates it; wait `settle_s` more. The truncate the emulator received."""
+    speaker = session.speaker
+    assert isinstance(speaker, BufferedOutput)
+    await session.say("Talk for a while.")
+    async with asyncio.timeout(10):
+        while not speaker.buffer.primed:
+            await asyncio.sleep(0.002)
+    await asyncio.sleep(play_s)
+    talking = asyncio.create_task(_speak_into(session))
+    try:
+        async with asyncio.timeout(10):
+            while not _truncates(emu, connection):
+                await asyncio.sleep(0.002)
+        await asyncio.sleep(settle_s)
+    finally:
+        talking.cancel()
+    return _truncates(emu, connection)[0]
+
+
 async def barge_in_on_device(
     emu: Emulator,
     tap_env: dict[str, str],
@@ -130,20 +154,8 @@ async def barge_in_on_device(
             connection = emu.connections[-1].index
             if prelude is not None:
                 await prelude(session)
-            await session.say("Talk for a while.")
-            async with asyncio.timeout(10):
-                while not speaker.buffer.primed:
-                    await asyncio.sleep(0.002)
-            await asyncio.sleep(play_s)
-            talking = asyncio.create_task(_speak_into(session))
-            try:
-                async with asyncio.timeout(10):
-                    while not _truncates(emu, connection):
-                        await asyncio.sleep(0.002)
-                await asyncio.sleep(0.3)  # the monitor receives what follows the cut
-            finally:
-                talking.cancel()
-            truncate = _truncates(emu, connection)[0]
+            # Then 0.3 s more: the monitor receives what follows the cut.
+            truncate = await interrupt_reply(session, emu, connection, play_s, settle_s=0.3)
             trigger = session.speech_started_at
             reported = session.barge_in_ms[0]
             latency_ms = float(speaker._nominal_latency) * 1000

@@ -16,6 +16,7 @@ import pytest
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.records import ClientFrame
 from realtime_cli.errors import RtError
+from realtime_cli.opening import Opening
 from realtime_cli.protocol import InputAudioBufferAppend
 from realtime_cli.session import Notice, ReconnectPolicy, VoiceSession
 from realtime_cli.session import connection as session_connection
@@ -34,6 +35,12 @@ async def _fast_microphone() -> AsyncIterator[np.ndarray]:
         yield FRAME
 
 
+def _connect(emu: Emulator, reconnect: ReconnectPolicy) -> Opening[VoiceSession]:
+    return VoiceSession.connect(
+        api_key="sk-bp", base_url=emu.base_url, vad="none", reconnect=reconnect
+    )
+
+
 def _pause_reading(emu: Emulator) -> None:
     for socket in list(emu._sockets):
         socket.pause_reading()  # the service stops reading: sends back up
@@ -45,12 +52,7 @@ def test_a_stalled_network_drops_old_audio_with_a_warning_and_bounded_memory() -
 
         async with (
             Emulator(speed=50) as emu,
-            VoiceSession.connect(
-                api_key="sk-bp",
-                base_url=emu.base_url,
-                vad="none",
-                reconnect=ReconnectPolicy(enabled=False),
-            ) as session,
+            _connect(emu, ReconnectPolicy(enabled=False)) as session,
         ):
 
             async def microphone() -> AsyncIterator[np.ndarray]:
@@ -115,12 +117,7 @@ def test_after_a_stall_the_connection_is_replaced_and_no_stale_audio_is_sent() -
 
         async with (
             Emulator(speed=50) as emu,
-            VoiceSession.connect(
-                api_key="sk-bp",
-                base_url=emu.base_url,
-                vad="none",
-                reconnect=ReconnectPolicy(initial_delay_s=0.05, max_attempts=3),
-            ) as session,
+            _connect(emu, ReconnectPolicy(initial_delay_s=0.05, max_attempts=3)) as session,
         ):
             watcher = asyncio.create_task(watch(emu))
             _pause_reading(emu)
@@ -151,12 +148,7 @@ def test_a_stall_longer_than_the_reconnect_budget_ends_with_one_line(
     async def main() -> None:
         async with (
             Emulator(speed=50) as emu,
-            VoiceSession.connect(
-                api_key="sk-bp",
-                base_url=emu.base_url,
-                vad="none",
-                reconnect=ReconnectPolicy(initial_delay_s=0.05, max_attempts=2),
-            ) as session,
+            _connect(emu, ReconnectPolicy(initial_delay_s=0.05, max_attempts=2)) as session,
         ):
             _pause_reading(emu)
             emu.faults.add("stop-reading")  # every new connection stalls too
