@@ -78,6 +78,16 @@ def talk(
     max_seconds: Annotated[
         float | None, typer.Option("--max-seconds", min=0.1, help="End after this long.")
     ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="FILE",
+            dir_okay=False,
+            help="Start with an earlier conversation: its --log file or JSON-lines "
+            "--transcript (interrupted answers as far as they were heard).",
+        ),
+    ] = None,
     log: LogFile = None,
     log_audio: LogAudio = False,
     profile: Profile = None,
@@ -107,6 +117,11 @@ def talk(
     from realtime_cli.cli.output_paths import check_outputs
 
     check_outputs({"--output-file": output_file, "--record": record, "--log": log})
+    history: list[tuple[str, str]] = []
+    if resume is not None:
+        from realtime_cli.cli.resume_source import load_history
+
+        history = load_history(resume)
     push_to_talk = resolved.settings.vad.type == "none"
     key_fd: int | None = None
     if push_to_talk and input_file is None:
@@ -137,6 +152,7 @@ def talk(
                 event_log=event_log,
                 push_to_talk=push_to_talk,
                 key_fd=key_fd,
+                history=history,
             )
         )
     finally:
@@ -162,6 +178,7 @@ async def _talk(
     event_log: Any,
     push_to_talk: bool,
     key_fd: int | None,
+    history: list[tuple[str, str]],
 ) -> None:
     # Imported here: numpy, sounddevice and rich cost ~150 ms, which `rt --help` need not pay.
     from realtime_cli.audio import (
@@ -220,5 +237,6 @@ async def _talk(
         close_callbacks=[recorder.close] if recorder is not None else [],
         push_to_talk=push_to_talk,
         key_fd=key_fd,
+        history=history,
     )
     await run.run()

@@ -90,6 +90,8 @@ class TalkRun:
     push_to_talk: bool = False
     key_fd: int | None = None
     talk_key: str = " "
+    #: An earlier conversation to start from (`--resume`), as `(role, text)` messages.
+    history: list[tuple[str, str]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def stop(self) -> None:
@@ -125,6 +127,9 @@ class TalkRun:
             self._connected = True
             try:
                 self._voice = voice_session
+                if self.history:
+                    restored = await voice_session.restore(self.history)
+                    self.view.notice(f"resumed: {restored} earlier messages", self.clock())
                 self.view.set_status(Status.LISTENING, self.clock())
                 self._refresh()
                 await self._converse(voice_session, stop)

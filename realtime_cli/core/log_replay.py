@@ -26,7 +26,7 @@ from realtime_cli.protocol import (
     decode_server_event,
 )
 
-__all__ = ["ReplayStep", "has_audio", "replay_steps"]
+__all__ = ["ReplayStep", "conversation_history", "has_audio", "replay_steps"]
 
 _AUDIO_DELTA = "response.output_audio.delta"
 
@@ -136,3 +136,12 @@ def replay_steps(frames: Sequence[TrafficFrame]) -> Iterator[ReplayStep]:
         actions = replayer.frame(frame)
         if actions:
             yield ReplayStep(frame.t, actions)
+
+
+def conversation_history(frames: Sequence[TrafficFrame]) -> list[tuple[str, str]]:
+    """The finished messages of a logged conversation as `(role, text)`, an interrupted
+    answer as the part that was heard: what `rt talk --resume` seeds a new session with."""
+    replayer = _Replayer(frames)
+    for frame in frames:
+        replayer.frame(frame)
+    return replayer.core.history()

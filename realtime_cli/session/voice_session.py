@@ -496,6 +496,13 @@ class VoiceSession:
         await self._perform(self.core.request_response(params))
         return handle
 
+    async def restore(self, history: Iterable[tuple[str, str]]) -> int:
+        """Seed the conversation with earlier messages, `(role, text)` with role `user` or
+        `assistant`, as text items (as a reconnect does); returns how many were sent."""
+        messages = [(role, text.strip()) for role, text in history if text.strip()]
+        await self._link.replay(messages)
+        return len(messages)
+
     async def add_user_text(self, text: str) -> None:
         """Add a user message to the conversation without asking for a response."""
         await self._link.conn.send(ConversationItemCreate(item=MessageItem.user_text(text)))
