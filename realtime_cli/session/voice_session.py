@@ -464,15 +464,17 @@ class VoiceSession:
         The frames are taken at once and sent by a separate task, so a stalled network never
         holds up the microphone: up to `max_backlog_s` of audio waits, then the oldest is
         dropped (counted in `dropped_audio_frames`) with a warning event."""
-        ended = lambda: self._closed or self.failure is not None  # noqa: E731
         try:
-            await self._pump.run(frames, ended, max_backlog_s)
+            await self._pump.run(frames, self._ended, max_backlog_s)
         except TransportError:
             if self.failure is None:
                 raise
         # The session failed first (e.g. a stall): its reason, not the closed socket's.
         if self.failure is not None:
             raise self.failure
+
+    def _ended(self) -> bool:
+        return self._closed or self.failure is not None
 
     async def commit(self, *, respond: bool = True) -> ResponseHandle | None:
         """End the user's turn (manual turns): commit the input, then ask for a response."""
