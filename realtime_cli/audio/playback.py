@@ -197,7 +197,7 @@ class SoundDeviceSpeaker(BufferedOutput):
         if self._lost:
             raise self._lost_error()
         self.start()
-        self.buffer.play(pcm, item_id, content_index)
+        self.buffer.play(pcm, item_id, content_index, now=time.monotonic())
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until everything queued has reached the listener (or the device is lost)."""

@@ -98,7 +98,8 @@ class AudioSettings(_Table, frozen=True):
     input_device: _Device | None = None
     output_device: _Device | None = None
     frame_ms: Annotated[int, Meta(ge=10, le=100)] = 20
-    prebuffer_ms: Annotated[int, Meta(ge=0, le=5000)] = 100
+    #: A floor for the adaptive jitter buffer's start target (0: adaptive only).
+    prebuffer_ms: Annotated[int, Meta(ge=0, le=5000)] = 0
     input_sample_rate: _SampleRate | None = None
     output_sample_rate: _SampleRate | None = None
     echo: Literal["aec", "gate", "off"] = "aec"
