@@ -64,6 +64,7 @@ def talk(
         str | None,
         typer.Option(
             "--echo",
+            metavar="MODE",
             help="Speaker echo in the microphone: aec (cancel it, the default), gate (mute the"
             " microphone while the assistant speaks; interrupt with a key) or off (headphones).",
         ),
