@@ -1,7 +1,8 @@
 """Start-up time of the `rt` command (rt issue 6): wall time of fresh processes.
 
-- `rt --help` and `python -c "import ..."`: the median of several runs of a new interpreter
-  (so the figures include the interpreter's own start, given as its own row for reference).
+- `rt --help`, `rt text --help`, `rt talk --help` and `python -c "import ..."`: the median
+  of several runs of a new interpreter (so the figures include the interpreter's own start,
+  given as its own row for reference).
   The official SDK's `import openai` is the comparison for the library import.
 - `rt talk`: spawned against an emulator running in this process, with `--input-file` as the
   microphone. The emulator's `received` and `sent` lists are swapped for ones that stamp each
@@ -140,7 +141,10 @@ def run() -> list[dict[str, object]]:
     env = _env()
     py = sys.executable
     floor = _median_wall_s([py, "-c", "pass"], env)
-    help_s = _median_wall_s([*_rt_command(), "--help"], env)
+    helps = {
+        args: _median_wall_s([*_rt_command(), *args.split()], env)
+        for args in ("--help", "text --help", "talk --help")
+    }
     cli_s = _median_wall_s([py, "-c", "import realtime_cli.cli"], env)
     lib_s = _median_wall_s([py, "-c", "import realtime_cli.session"], env)
     sdk_s = _median_wall_s([py, "-c", "import openai"], env)
@@ -154,12 +158,15 @@ def run() -> list[dict[str, object]]:
             "unit": "ms",
             "note": f"{each}; included in every figure below",
         },
-        {
-            "name": "rt --help",
-            "value": help_s * 1000,
-            "unit": "ms",
-            "note": f"{each}",
-        },
+        *(
+            {
+                "name": f"rt {args}",
+                "value": seconds * 1000,
+                "unit": "ms",
+                "note": f"{each}; plain help, command modules imported only when asked for",
+            }
+            for args, seconds in helps.items()
+        ),
         {
             "name": 'python -c "import realtime_cli.cli"',
             "value": cli_s * 1000,

@@ -1,13 +1,15 @@
-"""`make soak`: a long emulated voice conversation at accelerated time (not part of make test).
+"""`make soak`: a long emulated voice conversation at real-time pacing (not part of make test).
 
-    python -m benchmarks.soak [--minutes 60] [--accel 20]
+    python -m benchmarks.soak [--minutes 10]
 
-The real voice path of `rt talk` (VoiceSession with server VAD, conversation core, WAV
-speaker) against the emulator: the microphone plays a spoken question then silence, over and
-over, `accel` times faster than real time, and the emulator answers just as fast. Prints the
-resident memory growth after warm-up, the task and thread counts at the start and the end,
-and the speaker's underruns; exits 1 if memory grew by more than 2 MB or tasks or threads
-grew.
+The real voice path of `rt talk` against the emulator (in its own process, streaming 5x
+faster than real time like the service): the microphone is a 48 kHz WAV file read at real
+time through the capture chain and its resampler (a spoken question, then 2.5 s of
+silence, over and over), server VAD takes the turns, and the answers play on a 48 kHz
+WavSpeaker rendering 10 ms blocks on the wall clock with 20 ms of simulated output latency,
+so the jitter buffer can run dry as on a sound card. Prints the resident memory growth after
+warm-up, the task and thread counts at the start and the end, and every playback underrun;
+exits 1 if memory grew by more than 2 MB, tasks or threads grew, or playback ran dry.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import soxr
 
-from realtime_cli.audio import WavSpeaker
+from realtime_cli.audio import WavMicrophone, WavSpeaker
+from realtime_cli.audio.wavfile import write_wav
 from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
 from realtime_cli.session import ResponseDone, VoiceSession
 
-FRAME = 480  # 20 ms
-BATCH = 5  # frames sent between sleeps
+RATE = 48000
+LATENCY_S = 0.02
 RSS_LIMIT_MB = 2.0
 WARM_UP_FRACTION = 0.15
 
@@ -42,35 +46,29 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-async def soak(minutes: float, accel: float) -> int:
+async def soak(minutes: float) -> int:
     cycle = np.concatenate(
         [speak("Tell me something about the weather today please.").samples, silence(2500)]
     )
-    frames = [cycle[i : i + FRAME] for i in range(0, len(cycle) - FRAME + 1, FRAME)]
     cycles = max(1, round(minutes * 60 * SAMPLE_RATE / len(cycle)))
-    batch_s = BATCH * FRAME / SAMPLE_RATE / accel
     with tempfile.TemporaryDirectory() as tmp:
-        speaker = WavSpeaker(Path(tmp) / "soak.wav", pacing="fast")
+        question = Path(tmp) / "question-48k.wav"
+        write_wav(
+            question, soxr.resample(cycle.astype(np.float32) / 32768, SAMPLE_RATE, RATE), RATE
+        )
+        speaker = WavSpeaker(
+            Path(tmp) / "soak.wav", rate=RATE, pacing="realtime", output_latency=LATENCY_S
+        )
         # The emulator runs in its own process: only rt's memory is measured here.
         emulator = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "realtime_cli",
-                "emulator",
-                "--speed",
-                str(5 * accel),
-                "--exact",
-            ],
+            [sys.executable, "-m", "realtime_cli", "emulator", "--speed", "5", "--exact"],
             stdout=subprocess.PIPE,
             text=True,
         )
         assert emulator.stdout is not None
         base_url = emulator.stdout.readline().strip().removeprefix("base_url: ")
         try:
-            responses, samples, counts, wall = await _converse(
-                base_url, speaker, frames, cycles, batch_s
-            )
+            responses, samples, counts, wall = await _converse(base_url, speaker, question, cycles)
         finally:
             emulator.send_signal(signal.SIGINT)
             emulator.wait(10)
@@ -78,12 +76,16 @@ async def soak(minutes: float, accel: float) -> int:
     tasks_start, tasks_end, threads_start, threads_end = counts
     warm = next(rss for done, rss in samples if done >= WARM_UP_FRACTION)
     growth = samples[-1][1] - warm
-    print(f"simulated: {cycles * len(cycle) / SAMPLE_RATE / 60:.1f} min in {wall:.0f} s")
+    print(f"conversation: {cycles * len(cycle) / SAMPLE_RATE / 60:.1f} min in {wall:.0f} s")
     print(f"responses: {responses}")
     print(f"rss after warm-up: {warm:.1f} MiB, at the end: {samples[-1][1]:.1f} MiB")
     print(f"rss growth after warm-up: {growth:+.2f} MiB (limit {RSS_LIMIT_MB} MiB)")
     print(f"asyncio tasks: {tasks_start} -> {tasks_end}; threads: {threads_start} -> {threads_end}")
-    print(f"playback underruns: {speaker.underruns}")
+    print(
+        f"playback underruns (jitter buffer ran dry mid-answer, realtime pacing): "
+        f"{speaker.underruns}; jitter buffer start target at the end: "
+        f"{speaker.buffer.prebuffer_samples * 1000 // SAMPLE_RATE} ms"
+    )
     ok = growth <= RSS_LIMIT_MB and tasks_end <= tasks_start and threads_end <= threads_start
     ok = ok and speaker.underruns == 0 and responses > 0
     print("soak: ok" if ok else "soak: FAILED")
@@ -91,7 +93,7 @@ async def soak(minutes: float, accel: float) -> int:
 
 
 async def _converse(
-    base_url: str, speaker: WavSpeaker, frames: list[np.ndarray], cycles: int, batch_s: float
+    base_url: str, speaker: WavSpeaker, question: Path, cycles: int
 ) -> tuple[int, list[tuple[float, float]], tuple[int, int, int, int], float]:
     responses = 0
     samples: list[tuple[float, float]] = []
@@ -104,17 +106,16 @@ async def _converse(
                     responses += 1
 
         consumer = asyncio.create_task(consume())
+        speaker.start()  # its clock task runs from here on, like a sound card's stream
         await asyncio.sleep(0.2)
         tasks_start = len(asyncio.all_tasks())
         threads_start = threading.active_count()
         start = time.monotonic()
         for number in range(cycles):
-            for i in range(0, len(frames), BATCH):
-                for frame in frames[i : i + BATCH]:
-                    await s.send_pcm16(frame)
-                await asyncio.sleep(batch_s)
+            # Real time through the capture chain: 48 kHz file -> 24 kHz 20 ms frames.
+            await s.stream_audio_pcm16(WavMicrophone(question, realtime=True))
             samples.append(((number + 1) / cycles, rss_mb()))
-        await asyncio.sleep(1.0)  # the last answer
+        await speaker.drain(timeout=30)  # the last answer
         counts = (
             tasks_start,
             len(asyncio.all_tasks()),
@@ -128,10 +129,9 @@ async def _converse(
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.soak")
-    parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--accel", type=float, default=20.0)
+    parser.add_argument("--minutes", type=float, default=10.0)
     args = parser.parse_args()
-    return asyncio.run(soak(args.minutes, args.accel))
+    return asyncio.run(soak(args.minutes))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: starts the local emulator and runs rt's main jobs against it, printing what a
-# user would see. No key and no network needed: the emulator stands in for the service.
+# user would see. No key and no network needed: the emulator stands in for the service, in
+# its default live mode (the service's measured latencies, late transcripts, token deltas,
+# answers by kind of request; `rt emulator --exact` would give the tests' fixed replies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RT=.venv/bin/rt

@@ -139,7 +139,7 @@ def test_doctor_hears_its_own_chirp_through_the_speaker_monitor(env: dict[str, s
     report = json.loads(result.stdout)
     assert set(report) == {
         "profile", "input", "output", "microphone", "chirp", "echo", "barge_in_dbfs",
-        "recommendation", "warnings",
+        "recommendation", "echo_cancellation", "warnings",
     }  # fmt: skip
     assert report["input"]["name"] == "vspeaker_monitor"
     assert report["output"]["name"] == "vspeaker"
@@ -154,6 +154,13 @@ def test_doctor_hears_its_own_chirp_through_the_speaker_monitor(env: dict[str, s
     assert echo["snr_db"] > 40
     assert report["recommendation"]["action"] == "headphones"
     assert report["recommendation"]["lower_by_db"] > 20
+    # A lossless echo path is loud, but a pure delay: echo cancellation takes it below the
+    # barge-in level, measured on played speech (10 ms frame peaks).
+    cancellation = report["echo_cancellation"]
+    assert cancellation["echo_peak_dbfs"] > -20
+    assert cancellation["residual_peak_dbfs"] < report["barge_in_dbfs"]
+    assert cancellation["mode"] == "aec"
+    assert echo["speech_echo_peak_dbfs"] == pytest.approx(echo["speech_echo_dbfs"] + 8.0, abs=0.2)
     # Nothing plays before the chirp, and a monitor of a silent sink is exactly zero.
     microphone = report["microphone"]
     assert microphone["all_zeros"] is False

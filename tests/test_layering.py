@@ -104,3 +104,17 @@ def test_no_module_imports_the_sdk() -> None:
         if any(name == "openai" or name.startswith("openai.") for name in _imports(path))
     ]
     assert bad == []
+
+
+def test_the_emulator_checks_by_the_service_rules_not_rts_validation() -> None:
+    # A rule only rt believes in would pass every test if the emulator reused it.
+    used = {
+        str(path.relative_to(PACKAGE))
+        for path in (PACKAGE / "emulator").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.ImportFrom)
+        and any(
+            alias.name in ("validate_client_event", "InvalidClientEvent") for alias in node.names
+        )
+    }
+    assert used == set()

@@ -4,6 +4,8 @@ The core is sans-I/O and testable without sound hardware (`CaptureChain`, `Playb
 `PolyphaseResampler`, `SampleRing`, `FrameAssembler`); thin adapters put it on PortAudio
 (`SoundDeviceMicrophone`, `SoundDeviceSpeaker`) or on WAV files (`WavMicrophone`,
 `WavSpeaker`). sounddevice is imported only when a device is opened or listed.
+Echo cancellation: give one `EchoControl` to both sound-card devices (the speaker records
+the far-end reference, the microphone cancels it); pywebrtc-audio loads only for `aec`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,16 @@ from __future__ import annotations
 from realtime_cli.audio.capture import SoundDeviceMicrophone
 from realtime_cli.audio.capture_chain import CaptureChain
 from realtime_cli.audio.devices import DeviceInfo, list_devices, select_device, supported_rate
+from realtime_cli.audio.echo_canceller import (
+    ECHO_MODES,
+    Aec3Canceller,
+    EchoCanceller,
+    EchoMode,
+    GateCanceller,
+    PassThrough,
+    make_echo_canceller,
+)
+from realtime_cli.audio.echo_control import EchoControl
 from realtime_cli.audio.errors import (
     AudioError,
     DeviceLostError,
@@ -20,6 +32,7 @@ from realtime_cli.audio.errors import (
     PortAudioMissingError,
     WavFormatError,
 )
+from realtime_cli.audio.far_end import FarEndReference
 from realtime_cli.audio.frame_assembler import DEFAULT_FRAME_SAMPLES, FrameAssembler
 from realtime_cli.audio.interfaces import Microphone, Speaker
 from realtime_cli.audio.playback import SoundDeviceSpeaker
@@ -40,16 +53,24 @@ from realtime_cli.audio.wavfile import WavInfo, WavReader, WavWriter, read_wav, 
 __all__ = [
     "API_RATE",
     "DEFAULT_FRAME_SAMPLES",
+    "ECHO_MODES",
+    "Aec3Canceller",
     "AudioError",
     "CaptureChain",
     "DeviceInfo",
     "DeviceLostError",
     "DeviceRateError",
     "DeviceSelectionError",
+    "EchoCanceller",
+    "EchoControl",
+    "EchoMode",
+    "FarEndReference",
     "FrameAssembler",
+    "GateCanceller",
     "ItemPlayback",
     "Microphone",
     "NoDeviceError",
+    "PassThrough",
     "PassthroughResampler",
     "PlaybackBuffer",
     "PolyphaseResampler",
@@ -70,6 +91,7 @@ __all__ = [
     "downmix",
     "float_to_pcm16",
     "list_devices",
+    "make_echo_canceller",
     "make_resampler",
     "pcm16_to_float",
     "read_wav",

@@ -14,10 +14,12 @@ from numpy.typing import NDArray
 
 from realtime_cli.audio.capture_chain import CaptureChain
 from realtime_cli.audio.devices import load_sounddevice, select_device, supported_rate
+from realtime_cli.audio.echo_control import EchoControl
 from realtime_cli.audio.errors import AudioError, DeviceLostError
 from realtime_cli.audio.frame_assembler import DEFAULT_FRAME_SAMPLES
 from realtime_cli.audio.recorder import StereoRecorder
 from realtime_cli.audio.ring_buffer import SampleRing
+from realtime_cli.audio.sample_clock import SampleClock
 from realtime_cli.audio.sample_format import API_RATE, downmix
 
 Int16Array = NDArray[np.int16]
@@ -44,6 +46,7 @@ class SoundDeviceMicrophone:
         silence_timeout_s: float | None = 2.0,
         stall_timeout_s: float = 2.0,
         recorder: StereoRecorder | None = None,
+        echo: EchoControl | None = None,
     ) -> None:
         self.device = select_device(device, "input")
         self.channels = channels or min(self.device.max_input_channels, 2)
@@ -57,9 +60,16 @@ class SoundDeviceMicrophone:
         self._silence_timeout = silence_timeout_s
         self._stall_timeout = stall_timeout_s
         self._recorder = recorder
+        # Echo cancellation needs each frame's ADC time: the callback anchors the stream's
+        # sample index to it on every block.
+        self.echo = echo
+        self._clock = SampleClock(self.rate) if echo is not None else None
+        self._index_offset = 0  # device sample index minus chain input index (ring overflows)
+        self._chain_frames = 0
         self._frames: deque[Int16Array] = deque()
         self._frames_out = 0
         self._stream: Any = None
+        self._nominal_latency = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event = asyncio.Event()
         self._wake_pending = False
@@ -99,6 +109,7 @@ class SoundDeviceMicrophone:
                 callback=self._callback,
                 finished_callback=self._on_finished,
             )
+            self._nominal_latency = float(self._stream.latency)
             self._stream.start()
         except Exception as exc:
             self._stream = None
@@ -116,6 +127,11 @@ class SoundDeviceMicrophone:
             if not 0.0 <= age < 1.0:
                 age = frames / self.rate
             self._first_sample_time = time.monotonic() - age
+        if self._clock is not None:
+            age = time_info.currentTime - time_info.inputBufferAdcTime
+            if not 0.0 <= age < 1.0:
+                age = frames / self.rate + self._nominal_latency
+            self._clock.anchor(self._ring.total_written, time.monotonic() - age)
         if frames <= self._scratch.size:
             self._ring.write(downmix(indata, self._scratch))
         else:
@@ -152,13 +168,14 @@ class SoundDeviceMicrophone:
                 yield frame
             if self._closed:
                 return
-            data = self._ring.read()
+            first_index, data = self._ring.read_indexed()
             if data.size:
-                self._frames.extend(self._chain.push(data))
+                self._index_offset = first_index - self._chain.input_samples
+                self._frames.extend(self._cancel_echo(self._chain.push(data)))
                 continue
             if self._lost or self._finished:
                 # Keep what was recorded: the resampler tail and the partial last frame.
-                self._frames.extend(self._chain.finish())
+                self._frames.extend(self._cancel_echo(self._chain.finish()))
                 self._closed = True
                 await self._stop_stream()
                 if self._lost:
@@ -175,10 +192,29 @@ class SoundDeviceMicrophone:
             if len(self._ring):
                 continue
             try:
-                await asyncio.wait_for(self._event.wait(), self._stall_timeout)
+                # Not wait_for: on Python 3.11 it can swallow a cancellation that arrives as
+                # the event is set, and a frame every 10 ms makes that race likely.
+                async with asyncio.timeout(self._stall_timeout):
+                    await self._event.wait()
             except TimeoutError:
                 if not len(self._ring):
                     self._lost = True
+
+    def _cancel_echo(self, frames: list[Int16Array]) -> list[Int16Array]:
+        echo, clock = self.echo, self._clock
+        if echo is None or clock is None:
+            return frames
+        out = []
+        ratio = self.rate / API_RATE
+        for frame in frames:
+            # The frame's first sample left the ADC the capture chain's delay before the
+            # device sample at the same stream position.
+            index = self._chain_frames * self.frame_samples * ratio + self._index_offset
+            at = clock.time_at(index)
+            start = None if at is None else at - self._chain.latency_s
+            out.append(echo.process(frame, start))
+            self._chain_frames += 1
+        return out
 
     def _record(self, frame: Int16Array) -> None:
         if self._recorder is not None and self._first_sample_time is not None:

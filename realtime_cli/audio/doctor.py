@@ -14,6 +14,9 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from realtime_cli.audio.echo_canceller import EchoCanceller
+from realtime_cli.audio.sample_format import float_to_pcm16, pcm16_to_float
+
 __all__ = [
     "ASSISTANT_SPEECH_DBFS",
     "BARGE_IN_DBFS",
@@ -22,12 +25,16 @@ __all__ = [
     "CHIRP_TO_HZ",
     "HEADPHONES_DBFS",
     "SILENCE_DBFS",
+    "SPEECH_PEAK_OVER_RMS_DB",
+    "Cancellation",
     "Echo",
     "Level",
     "Recommendation",
     "chirp",
     "dbfs",
     "find_echo",
+    "frame_peaks_dbfs",
+    "measure_cancellation",
     "measure_level",
     "microphone_warnings",
     "predicted_speech_echo_dbfs",
@@ -53,6 +60,9 @@ HEADPHONES_DBFS: Final = -35.0
 #: The echo must stand this far above the correlation noise to count as heard. Noise alone
 #: peaks about 10 dB above its RMS over a second of lags, so 20 dB rules out false echoes.
 MIN_ECHO_SNR_DB: Final = 20.0
+#: The loud 10 ms frames of speech (what a voice detector fires on) sit about this far above
+#: its long-term RMS; predicting from the RMS with 3 dB of headroom was about 5 dB short.
+SPEECH_PEAK_OVER_RMS_DB: Final = 8.0
 #: A full-scale-ish sample: the microphone clipped when enough samples reach it.
 _CLIP_LEVEL: Final = 0.99
 _CLIP_FRACTION: Final = 1e-4
@@ -286,3 +296,81 @@ def microphone_warnings(listening: Level, whole: Level, echo: Echo) -> list[str]
     if whole.clipped:
         warnings.append("the microphone clipped (full scale reached): lower the input gain")
     return warnings
+
+
+def frame_peaks_dbfs(samples: NDArray[np.floating], rate: int, percentile: float = 95.0) -> float:
+    """The level of the loud 10 ms frames (their `percentile`-th RMS level, dBFS): what a
+    voice detector fires on, unlike the average level."""
+    block = max(1, rate // 100)
+    x = np.asarray(samples, dtype=np.float64)[: samples.shape[0] // block * block]
+    if x.size == 0:
+        return SILENCE_DBFS
+    power = np.mean(np.square(x.reshape(-1, block)), axis=1)
+    return dbfs(math.sqrt(float(np.percentile(power, percentile))))
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """The echo of speech at the microphone before and after `--echo aec`, and the advice."""
+
+    #: Loud 10 ms frames (95th percentile) of the echo as the microphone heard it.
+    echo_peak_dbfs: float
+    #: The loudest 10 ms frame left after cancellation (its first second excepted: learning).
+    residual_peak_dbfs: float | None
+    mode: Literal["aec", "gate", "headphones"]
+    message: str
+
+
+def measure_cancellation(
+    recording: NDArray[np.floating],
+    reference: NDArray[np.floating],
+    canceller: EchoCanceller | None,
+    *,
+    gate_db: float,
+) -> Cancellation:
+    """Run the microphone's recording of played speech (24 kHz, aligned with `reference`:
+    what was played, at the moment it was played) through an echo canceller (an
+    `EchoCanceller`, or None when none could be loaded) and recommend the echo mode."""
+    n = min(recording.shape[0], reference.shape[0]) // 480 * 480
+    near = np.asarray(recording[:n], dtype=np.float32)
+    far = np.asarray(reference[:n], dtype=np.float32)
+    playing = far.reshape(-1, 240).std(axis=1) > 1e-4
+    echo_peak = frame_peaks_dbfs(near.reshape(-1, 240)[playing].reshape(-1), 24000)
+    residual: float | None = None
+    if canceller is not None:
+        process = canceller.process
+        pcm = float_to_pcm16(near)
+        out = np.concatenate(
+            [process(pcm[i : i + 480], far[i : i + 480]) for i in range(0, n, 480)]
+        )
+        settled = pcm16_to_float(out)[24000:]
+        residual = frame_peaks_dbfs(settled, 24000, percentile=100.0)
+    if residual is not None and residual < BARGE_IN_DBFS:
+        return Cancellation(
+            echo_peak,
+            residual,
+            "aec",
+            f"echo cancellation (--echo aec, the default) leaves at most {residual:.0f} dBFS of "
+            f"the assistant's voice, below the barge-in level ({BARGE_IN_DBFS:.0f} dBFS): "
+            "no headphones needed",
+        )
+    if echo_peak + gate_db < BARGE_IN_DBFS:
+        why = (
+            "no echo canceller could be loaded"
+            if residual is None
+            else f"echo cancellation still leaves {residual:.0f} dBFS"
+        )
+        return Cancellation(
+            echo_peak,
+            residual,
+            "gate",
+            f"{why}: use --echo gate (the microphone is muted while the assistant speaks; "
+            "press a key to interrupt) or headphones",
+        )
+    return Cancellation(
+        echo_peak,
+        residual,
+        "headphones",
+        f"the echo is too loud ({echo_peak:.0f} dBFS peaks) for cancellation or the gate: "
+        "use headphones",
+    )

@@ -42,7 +42,8 @@ class Speaker(Protocol):
         ...
 
     def flush(self) -> dict[str, int]:
-        """Silence within one output block (with a short fade); item_id -> played ms."""
+        """Silence now (a sound card drops what it holds) or within one output block (with a
+        short fade); item_id -> ms that reached the listener."""
         ...
 
     def played_ms(self, item_id: str) -> int:

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from realtime_cli.audio.devices import load_sounddevice, select_device, supported_rate
 from realtime_cli.audio.errors import AudioError, DeviceLostError
+from realtime_cli.audio.far_end import FarEndReference
 from realtime_cli.audio.interfaces import PcmInput
 from realtime_cli.audio.playback_buffer import (
     DEFAULT_FADE_S,
@@ -21,7 +22,7 @@ from realtime_cli.audio.playback_buffer import (
     PlaybackBuffer,
 )
 from realtime_cli.audio.recorder import StereoRecorder
-from realtime_cli.audio.ring_buffer import SampleRing
+from realtime_cli.audio.ring_buffer import SampleRing, SampleSink, SampleTee
 from realtime_cli.audio.sample_format import API_RATE
 
 _TAP_PUMP_S = 0.05
@@ -51,6 +52,7 @@ class SoundDeviceSpeaker(BufferedOutput):
         max_prebuffer_s: float = DEFAULT_MAX_PREBUFFER_S,
         fade_s: float = DEFAULT_FADE_S,
         recorder: StereoRecorder | None = None,
+        far_end: FarEndReference | None = None,
     ) -> None:
         self.device = select_device(device, "output")
         self.channels = channels or min(self.device.max_output_channels, 2)
@@ -59,12 +61,16 @@ class SoundDeviceSpeaker(BufferedOutput):
         self._latency = latency
         self._recorder = recorder
         self._tap = SampleRing(API_RATE * 4) if recorder is not None else None
+        # The echo canceller's reference is exactly what the buffer hands to the device.
+        self._far_end = far_end
+        sinks: list[SampleSink] = [s for s in (self._tap, far_end) if s is not None]
+        tap = SampleTee(*sinks) if len(sinks) > 1 else next(iter(sinks), None)
         self.buffer = PlaybackBuffer(
             self.rate,
             prebuffer_s=prebuffer_s,
             max_prebuffer_s=max_prebuffer_s,
             fade_s=fade_s,
-            tap=self._tap,
+            tap=tap,
         )
         self._stream: Any = None
         self._nominal_latency = 0.0
@@ -117,11 +123,14 @@ class SoundDeviceSpeaker(BufferedOutput):
         now = time.monotonic()
         latency = time_info.outputBufferDacTime - time_info.currentTime
         # Some hosts report 0 (or garbage) on the first callbacks; use the stream's figure.
-        if not 0.0 < latency < 2.0:
+        no_dac_time = not 0.0 < latency < 2.0
+        if no_dac_time:
             latency = self._nominal_latency
             self._no_dac_time = True
         if self._tap_start is None:
             self._tap_start = now + latency + self.buffer.resampler_delay_s
+        if self._far_end is not None:
+            self._far_end.anchor(self.buffer.emitted_position, now + latency, estimated=no_dac_time)
         outdata[:] = self.buffer.render(frames, latency, now)[:, None]
 
     def _on_finished(self) -> None:
@@ -188,7 +197,7 @@ class SoundDeviceSpeaker(BufferedOutput):
         if self._lost:
             raise self._lost_error()
         self.start()
-        self.buffer.play(pcm, item_id, content_index)
+        self.buffer.play(pcm, item_id, content_index, now=time.monotonic())
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until everything queued has reached the listener (or the device is lost)."""

@@ -24,19 +24,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from realtime_cli.audio.jitter_target import JitterTarget
 from realtime_cli.audio.resample import Resampler, make_resampler
-from realtime_cli.audio.ring_buffer import SampleRing
+from realtime_cli.audio.ring_buffer import SampleSink
 from realtime_cli.audio.sample_format import API_RATE, pcm16_from_bytes_or_array, pcm16_to_float
 
 FloatArray = NDArray[np.float32]
 
-DEFAULT_PREBUFFER_S = 0.1
+#: The user's floor for the start target (`audio.prebuffer_ms`); the target itself adapts.
+DEFAULT_PREBUFFER_S = 0.0
 DEFAULT_MAX_PREBUFFER_S = 0.4
 DEFAULT_FADE_S = 0.004
-# How much the prebuffer of the next utterance grows after an underrun and shrinks after a
-# clean one: quick to protect, slow to give the latency back.
-_PREBUFFER_GROW_S = 0.04
-_PREBUFFER_SHRINK_S = 0.01
 _MAX_TRACKED_ITEMS = 256
 
 
@@ -70,11 +68,11 @@ class _Chunk:
 class PlaybackBuffer:
     """Adaptive jitter buffer feeding a device at `device_rate` from 24 kHz PCM16 chunks.
 
-    - Playback of an utterance (one item's audio) starts once `prebuffer_s` is queued, the
-      item is marked finished, or `prebuffer_s` of render time has passed; it never
-      re-primes in the middle of an utterance: a gap plays silence and counts an underrun
-      when more of the same item arrives. After an underrun the next utterance prebuffers
-      more (up to `max_prebuffer_s`), after clean ones it creeps back down.
+    - Playback of an utterance (one item's audio) starts by the adaptive rule of
+      `JitterTarget` (at once when audio arrives faster than real time; `prebuffer_s` is the
+      floor of its target, `max_prebuffer_s` the ceiling). A gap in the middle of an item
+      plays silence and counts an underrun when more of the same item arrives; playback
+      then resumes after a short cushion, and later utterances start with more queued.
     - `flush()` keeps only a `fade_s` fade-out of what comes next, so the following
       `render()` silences the output with no click, and returns the final per-item count.
     - `render()` never blocks for longer than the other side's short critical sections.
@@ -88,14 +86,16 @@ class PlaybackBuffer:
         max_prebuffer_s: float = DEFAULT_MAX_PREBUFFER_S,
         fade_s: float = DEFAULT_FADE_S,
         resampler: Resampler | None = None,
-        tap: SampleRing | None = None,
+        tap: SampleSink | None = None,
     ) -> None:
         self.device_rate = device_rate
         self._resampler = resampler or make_resampler(API_RATE, device_rate)
         self._fresh_resampler = resampler is None
         self._min_prebuffer = max(0, round(prebuffer_s * API_RATE))
         self._max_prebuffer = max(self._min_prebuffer, round(max_prebuffer_s * API_RATE))
-        self._target_prebuffer = self._min_prebuffer
+        self.jitter = JitterTarget(self._min_prebuffer, self._max_prebuffer)
+        self._hold = 0  # silence still to play before resuming after an underrun
+        self._dry_gap = 0  # samples rendered while dry in the middle of an item
         self._fade_len = max(1, round(fade_s * API_RATE))
         self.tap = tap
         self._lock = threading.Lock()
@@ -130,8 +130,10 @@ class PlaybackBuffer:
         pcm: bytes | bytearray | memoryview | NDArray[np.generic],
         item_id: str,
         content_index: int = 0,
+        now: float | None = None,
     ) -> None:
-        """Queue 24 kHz PCM16 audio (bytes or int16 array) of an item."""
+        """Queue 24 kHz PCM16 audio (bytes or int16 array) of an item; `now` (any clock) is
+        when it arrived, for the adaptive start."""
         samples = pcm16_to_float(pcm16_from_bytes_or_array(pcm))
         if samples.size == 0:
             return
@@ -149,13 +151,12 @@ class PlaybackBuffer:
                 if self._dry_item is item and not item.done:
                     # More of the same utterance after a gap: that gap was an underrun.
                     self.underruns += 1
-                    self._target_prebuffer = min(
-                        self._max_prebuffer,
-                        self._target_prebuffer + round(_PREBUFFER_GROW_S * API_RATE),
-                    )
+                    self._hold = self.jitter.underrun(self._dry_gap)
                 else:
                     self._end_utterance_locked()
                 self._dry_item = None
+                self._dry_gap = 0
+            self.jitter.arrived(samples.size, now)
             self._queue.append(_Chunk(item, samples))
             self._queued += samples.size
 
@@ -194,9 +195,7 @@ class PlaybackBuffer:
                 if record is not None:
                     report[item_id] = _ms(record.consumed + pending_fade.get(item_id, 0))
             self._epoch = []
-            self._primed = False
-            self._waited = 0
-            self._dry_item = None
+            self._end_utterance_locked()
             return report
 
     def cut(self, now: float) -> dict[str, int]:
@@ -234,9 +233,7 @@ class PlaybackBuffer:
                 if record is not None:
                     report[item_id] = _ms(self._played(record))
             self._epoch = []
-            self._primed = False
-            self._waited = 0
-            self._dry_item = None
+            self._end_utterance_locked()
             return report
 
     def played_samples(self, item_id: str) -> int:
@@ -261,7 +258,7 @@ class PlaybackBuffer:
     @property
     def prebuffer_samples(self) -> int:
         """The current prebuffer target of the next utterance, in 24 kHz samples."""
-        return self._target_prebuffer
+        return self.jitter.target
 
     @property
     def fade_s(self) -> float:
@@ -272,6 +269,13 @@ class PlaybackBuffer:
     def resampler_delay_s(self) -> float:
         """The output resampler's group delay."""
         return self._resampler.group_delay_s
+
+    @property
+    def emitted_position(self) -> float:
+        """Timeline position (24 kHz samples, as written to `tap`) of the next sample the
+        device gets: the first sample of the coming `render()` block, resampler delay
+        included."""
+        return self._emitted
 
     @property
     def primed(self) -> bool:
@@ -342,14 +346,16 @@ class PlaybackBuffer:
             filled = self._take_fade(buf)
         elif not self._primed and self._queue:
             self._waited += n
-            if (
-                self._queued >= self._target_prebuffer
-                or self._waited >= self._target_prebuffer
-                or self._queue[-1].item.done
-            ):
+            if self.jitter.should_start(self._queued, self._waited, self._queue[-1].item.done):
                 self._primed = True
                 self._waited = 0
+                self.jitter.started(self._queued)
         if self._primed and not self._fade_items:
+            if self._hold and self._queue:
+                held = min(self._hold, n - filled)
+                buf[filled : filled + held] = 0.0
+                filled += held
+                self._hold -= held
             filled += self._take_queue(buf[filled:])
             if filled < n and not self._queue:
                 last = self._last_item
@@ -357,6 +363,7 @@ class PlaybackBuffer:
                     self._end_utterance_locked()
                 elif last is not None:
                     self._dry_item = last
+                    self._dry_gap += n - filled
         buf[filled:] = 0.0
         self._pos += n
         if self.tap is not None:
@@ -465,9 +472,9 @@ class PlaybackBuffer:
         self._primed = False
         self._waited = 0
         self._dry_item = None
-        self._target_prebuffer = max(
-            self._min_prebuffer, self._target_prebuffer - round(_PREBUFFER_SHRINK_S * API_RATE)
-        )
+        self._dry_gap = 0
+        self._hold = 0
+        self.jitter.ended()
 
     def _prune(self) -> None:
         while len(self._items) > _MAX_TRACKED_ITEMS:

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import threading
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float32]
+
+
+class SampleSink(Protocol):
+    """Anything an audio callback can hand a block of samples to without blocking."""
+
+    def write(self, samples: NDArray[np.floating]) -> None: ...
+
+
+class SampleTee:
+    """One sink that writes every block to several (e.g. a recorder tap and the echo
+    reference)."""
+
+    def __init__(self, *sinks: SampleSink) -> None:
+        self.sinks = sinks
+
+    def write(self, samples: NDArray[np.floating]) -> None:
+        """Hand the block to every sink in turn."""
+        for sink in self.sinks:
+            sink.write(samples)
 
 
 class SampleRing:
@@ -71,7 +91,13 @@ class SampleRing:
 
     def read(self, max_samples: int | None = None) -> FloatArray:
         """Remove and return up to max_samples (all available by default) as a new array."""
+        return self.read_indexed(max_samples)[1]
+
+    def read_indexed(self, max_samples: int | None = None) -> tuple[int, FloatArray]:
+        """Like `read()`, with the absolute index (in samples ever written) of the first one:
+        a reader that must know where its samples are in the stream survives overflows."""
         with self._lock:
+            first_index = self._read
             available = self._write - self._read
             n = available if max_samples is None else min(available, max_samples)
             out = np.empty(n, dtype=np.float32)
@@ -82,7 +108,7 @@ class SampleRing:
             if first < n:
                 out[first:] = self._buf[: n - first]
             self._read += n
-        return out
+        return first_index, out
 
     def clear(self) -> None:
         """Discard everything buffered (counters are kept)."""

@@ -247,7 +247,9 @@ class WavSpeaker(BufferedOutput):
     def play(self, pcm: PcmInput, item_id: str, content_index: int = 0) -> None:
         if self._closed:
             return
-        self.buffer.play(pcm, item_id, content_index)
+        # Arrival times drive the adaptive start; only the realtime clock has them.
+        now = time.monotonic() if self.pacing == "realtime" else None
+        self.buffer.play(pcm, item_id, content_index, now=now)
         if self.pacing == "realtime":
             self.start()
         elif self.pacing == "fast":

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import Annotated
 
 import typer
 
 from realtime_cli import __version__
-from realtime_cli.cli.calls import call_app, sdp_offer
-from realtime_cli.cli.config import config_app
-from realtime_cli.cli.devices import devices
-from realtime_cli.cli.doctor import doctor
-from realtime_cli.cli.emulator import emulator
-from realtime_cli.cli.replay import replay
-from realtime_cli.cli.talk import talk
-from realtime_cli.cli.text import text
-from realtime_cli.cli.token import token
+from realtime_cli.cli.lazy_commands import LazyGroup
 from realtime_cli.errors import RtError
 
 #: The exit code of a command ended by Ctrl-C (128 + SIGINT, as shells report it).
@@ -24,28 +17,41 @@ INTERRUPTED = 130
 
 app = typer.Typer(
     name="rt",
+    cls=LazyGroup,
     help="Talk to the OpenAI Realtime API (GA) from a terminal.",
+    epilog=(
+        "Examples: rt emulator (a local stand-in service; prints what to export)  |  "
+        'rt text "Hello"  |  rt talk --voice cedar  |  rt doctor.  '
+        "Exit codes: 0 ok, 1 API or network error, 2 usage or configuration error, "
+        "130 interrupted."
+    ),
     no_args_is_help=True,
-    add_completion=False,
+    # Plain help: rich's help renderer alone costs more than the rest of `rt --help`.
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"rt {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="Print rt's version and exit.",
+        ),
+    ] = False,
+) -> None:
     """Talk to the OpenAI Realtime API (GA) from a terminal."""
-
-
-app.command()(talk)
-app.command()(text)
-app.command("sdp-offer")(sdp_offer)
-app.add_typer(call_app, name="call")
-app.command()(token)
-app.add_typer(config_app, name="config")
-app.command()(emulator)
-app.command()(devices)
-app.command()(doctor)
-app.command()(replay)
 
 
 @app.command()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -34,7 +33,11 @@ __all__ = ["call_app", "resolve", "run_rest", "sdp_offer", "session_of"]
 T = TypeVar("T")
 
 call_app = typer.Typer(
-    name="call", help="Control a WebRTC or SIP call by its id.", no_args_is_help=True
+    name="call",
+    help="Control a WebRTC or SIP call by its id.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
 )
 
 CallId = Annotated[str, typer.Argument(metavar="CALL_ID", help="The call's id (rtc_...).")]
@@ -62,6 +65,8 @@ def run_rest(
     timeout: float = DEFAULT_REST_TIMEOUT,
 ) -> T:
     """Run one REST action with a client for the resolved profile, within `timeout` seconds."""
+    import asyncio
+
     from realtime_cli.transport import RestClient
     from realtime_cli.transport.urls import display_url
 
@@ -158,7 +163,9 @@ def reject(
     call_id: CallId,
     status_code: Annotated[
         int | None,
-        typer.Option("--status-code", min=100, max=699, help="SIP status (default 603)."),
+        typer.Option(
+            "--status-code", metavar="CODE", min=100, max=699, help="SIP status (default 603)."
+        ),
     ] = None,
     timeout: RestTimeout = DEFAULT_REST_TIMEOUT,
     profile: Profile = None,

@@ -28,6 +28,8 @@ config_app = typer.Typer(
     name="config",
     help="Show and create rt's TOML configuration profiles.",
     no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
 )
 
 # `rt config path` does not depend on the profile; it accepts --profile, hidden, so that every

@@ -77,6 +77,7 @@ def doctor(
         supported_rate,
     )
     from realtime_cli.audio.loopback import play_and_record
+    from realtime_cli.cli.stderr_capture import StderrCapture
 
     found = list_devices()
     if not found:
@@ -98,15 +99,19 @@ def doctor(
         )
 
     played = checks.chirp(out_rate)
-    recording = play_and_record(
-        mic,
-        speaker,
-        played,
-        input_rate=in_rate,
-        output_rate=out_rate,
-        lead_s=seconds,
-        tail_s=ECHO_WINDOW_S,
-    )
+    # ALSA's own stderr lines (underruns) would flood the report: counted, shown with --debug.
+    with StderrCapture() as noise:
+        recording = play_and_record(
+            mic,
+            speaker,
+            played,
+            input_rate=in_rate,
+            output_rate=out_rate,
+            lead_s=seconds,
+            tail_s=ECHO_WINDOW_S,
+        )
+    for line in noise.lines if debug else ():
+        typer.echo(f"rt: debug: sound library: {line}", err=True)
     samples = recording.samples
     listen_end = min(samples.size, max(0, math.floor(recording.signal_start)))
     listening = checks.measure_level(samples[:listen_end], in_rate)
@@ -126,6 +131,10 @@ def doctor(
             f"the input dropped audio {recording.input_overflows} time(s): the latency "
             "figure may be off"
         )
+    if noise.count:
+        warnings.append(
+            f"the sound library printed {noise.count} message(s) of its own (--debug shows them)"
+        )
     if recording.output_underflows:
         warnings.append(
             f"the output ran dry {recording.output_underflows} time(s): playback on this "
@@ -137,6 +146,7 @@ def doctor(
         if echo.level_dbfs is None
         else checks.predicted_speech_echo_dbfs(echo.level_dbfs, played_dbfs)
     )
+    cancellation = _measure_cancellation(mic, speaker, in_rate, out_rate) if echo.heard else None
     if json_output:
         report: dict[str, Any] = {
             "profile": loaded.profile,
@@ -167,7 +177,22 @@ def doctor(
                 ),
                 "snr_db": round(echo.snr_db, 1),
                 "speech_echo_dbfs": _rounded(speech_echo, 1.0, 1),
+                "speech_echo_peak_dbfs": _rounded(
+                    None if speech_echo is None else speech_echo + checks.SPEECH_PEAK_OVER_RMS_DB,
+                    1.0,
+                    1,
+                ),
             },
+            "echo_cancellation": (
+                None
+                if cancellation is None
+                else {
+                    "echo_peak_dbfs": round(cancellation.echo_peak_dbfs, 1),
+                    "residual_peak_dbfs": _rounded(cancellation.residual_peak_dbfs, 1.0, 1),
+                    "mode": cancellation.mode,
+                    "message": cancellation.message,
+                }
+            ),
             "barge_in_dbfs": checks.BARGE_IN_DBFS,
             "recommendation": {
                 "action": advice.action,
@@ -192,8 +217,49 @@ def doctor(
     else:
         typer.echo("echo: the test chirp was not heard")
     typer.echo(f"advice: {advice.message}")
+    if cancellation is not None:
+        residual = cancellation.residual_peak_dbfs
+        after = "no canceller" if residual is None else f"{residual:.1f} dBFS after cancellation"
+        typer.echo(
+            f"echo cancellation: speech echo peaks at {cancellation.echo_peak_dbfs:.1f} dBFS, "
+            f"{after}; use --echo {cancellation.mode}"
+            if cancellation.mode != "headphones"
+            else "echo cancellation: not enough; use headphones"
+        )
+        typer.echo(f"advice: {cancellation.message}")
     for warning in warnings:
         typer.echo(f"rt: warning: {warning}", err=True)
+
+
+#: What the assistant says for the echo-cancellation check (about 3 s of synthetic speech).
+_TEST_SPEECH = "This is rt checking how much of its own voice your microphone hears."
+
+
+def _measure_cancellation(mic: Any, speaker: Any, in_rate: int, out_rate: int) -> Any:
+    """Play synthetic speech, record it, and run the recording through `--echo aec`."""
+    import numpy as np
+
+    from realtime_cli.audio import doctor as checks
+    from realtime_cli.audio.echo_canceller import GATE_DB, Aec3Canceller, CancellerUnavailableError
+    from realtime_cli.audio.loopback import play_and_record
+    from realtime_cli.audio.resample import make_resampler
+    from realtime_cli.emulator.synth import speak
+
+    speech = speak(_TEST_SPEECH).samples.astype(np.float32) / 32768.0
+    played = make_resampler(24000, out_rate).process(speech)
+    recording = play_and_record(
+        mic, speaker, played, input_rate=in_rate, output_rate=out_rate, lead_s=0.2, tail_s=0.5
+    )
+    near = make_resampler(in_rate, 24000).process(recording.samples)
+    start = round(recording.signal_start * 24000 / in_rate)
+    reference = np.zeros(near.size, dtype=np.float32)
+    take = max(0, min(speech.size, near.size - start))
+    reference[start : start + take] = speech[:take]
+    try:
+        canceller: Any = Aec3Canceller()
+    except CancellerUnavailableError:
+        canceller = None
+    return checks.measure_cancellation(near, reference, canceller, gate_db=GATE_DB)
 
 
 def _rounded(value: float | None, scale: float, digits: int) -> float | None:

@@ -33,6 +33,7 @@ async def _serve(
     faults: set[str],
     settings: FaultSettings,
     realism: Realism,
+    vad_dbfs: float | None = None,
 ) -> None:
     from realtime_cli.emulator.server import Emulator  # numpy and the server: only to serve
 
@@ -51,6 +52,7 @@ async def _serve(
         faults=faults,
         fault_settings=settings,
         realism=realism,
+        vad_dbfs=vad_dbfs,
     )
     try:
         await emu.start()
@@ -84,7 +86,9 @@ def _bind_error(host: str, port: int, exc: OSError) -> str:
 
 
 def emulator(
-    host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Loopback address to listen on.")
+    ] = "127.0.0.1",
     port: Annotated[
         int,
         typer.Option(
@@ -110,6 +114,7 @@ def emulator(
     speed: Annotated[
         float,
         typer.Option(
+            metavar="FACTOR",
             min=0.01,
             help="How many times faster than real time responses stream; the latencies "
             "(measured at 5) scale with it.",
@@ -133,7 +138,9 @@ def emulator(
             help="Share of responses that fail or stop on their own (seeded by --seed).",
         ),
     ] = 0.0,
-    seed: Annotated[int, typer.Option(help="Seed of the emulator's random choices.")] = 0,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Seed of the emulator's random choices.")
+    ] = 0,
     fault: Annotated[
         list[str] | None, typer.Option("--fault", metavar="NAME", help=_FAULT_HELP)
     ] = None,
@@ -149,8 +156,27 @@ def emulator(
         int,
         typer.Option(metavar="N", min=1, help="drop-1011/drop-reset: deltas sent before the drop."),
     ] = FaultSettings.drop_after,
+    vad_dbfs: Annotated[
+        float | None,
+        typer.Option(
+            metavar="DBFS",
+            max=0.0,
+            help="Server VAD fires on 10 ms frames above this level (the service: about -45)"
+            " instead of following the session's threshold.",
+        ),
+    ] = None,
 ) -> None:
-    """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C."""
+    """Run a local emulator of the Realtime API (websocket and REST) until Ctrl-C.
+
+    It prints the two export lines to paste into another terminal; any non-empty key works
+    unless --check-keys or --api-key is given.
+
+    Examples:
+
+      rt emulator
+
+      rt emulator --port 8765 --fault drop-1011
+    """
     faults = check_faults(fault or ())
     settings = FaultSettings(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after
@@ -160,5 +186,7 @@ def emulator(
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(
-            _serve(host, port, api_key or None, check_keys, speed, faults, settings, realism)
+            _serve(
+                host, port, api_key or None, check_keys, speed, faults, settings, realism, vad_dbfs
+            )
         )

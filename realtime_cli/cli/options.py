@@ -45,7 +45,14 @@ ConfigFile = Annotated[
 # main() prints the traceback of an error when it sees --debug; the option must exist for
 # typer to accept it.
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks and more detail.")]
-Model = Annotated[str | None, typer.Option("--model", "-m", help="Realtime model.")]
+#: The built-in model (a profile or $RT_MODEL may choose another).
+DEFAULT_MODEL = "gpt-realtime"
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", metavar="MODEL", help=f"Realtime model (default: {DEFAULT_MODEL})."
+    ),
+]
 JsonOutput = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 LogFile = Annotated[
     Path | None,

@@ -57,7 +57,8 @@ def replay(
         ),
     ] = None,
     output_device: Annotated[
-        str | None, typer.Option("--output-device", help="Speaker: index or name part.")
+        str | None,
+        typer.Option("--output-device", metavar="DEVICE", help="Speaker: index or name part."),
     ] = None,
     debug: Debug = False,
 ) -> None:

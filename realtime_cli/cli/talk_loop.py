@@ -24,8 +24,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+from rich.rule import Rule
 
 from realtime_cli.audio import Microphone, Speaker
+from realtime_cli.audio.echo_control import EchoControl
 from realtime_cli.cli.keys import KeyReader, key_name
 from realtime_cli.cli.mcp_approvals import McpApprovals, mcp_progress_line
 from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
@@ -49,8 +51,9 @@ from realtime_cli.session import (
 )
 from realtime_cli.transport import ConnectOptions, EventLog
 from realtime_cli.tui import LiveScreen, PlainTranscript, Status, TalkView
-from realtime_cli.tui.render import push_to_talk_line, render_summary
-from realtime_cli.tui.summary import summarize, summary_lines
+from realtime_cli.tui.render import push_to_talk_line, render_summary, render_transcript
+from realtime_cli.tui.summary import Summary, summarize, summary_lines
+from realtime_cli.tui.transcript_file import render_transcript_file, transcript_format
 
 __all__ = ["TalkRun"]
 
@@ -62,6 +65,8 @@ WAV_HEADER_BYTES = 44
 WATCH_S = 0.05
 #: Cancels the running tool calls (a barge-in leaves them running).
 CANCEL_KEY = "c"
+#: Keys that end a live conversation as Ctrl-C does.
+QUIT_KEYS = ("q", "Q")
 _PLAIN_CHANGES = {
     TurnChange.STARTED: "[talking]",
     TurnChange.COMMITTED: "[sent]",
@@ -90,6 +95,8 @@ class TalkRun:
     files: list[Path] = field(default_factory=list)
     #: What writes `files` (a WavSpeaker, a StereoRecorder): its `write_error` ends the run.
     sinks: list[Any] = field(default_factory=list)
+    #: `--transcript`: the finished conversation is written here (.md or .jsonl).
+    transcript: Path | None = None
     #: What the sound libraries printed to fd 2 meanwhile (counted in the summary).
     library_noise: StderrCapture | None = None
     clock: Callable[[], float] = time.monotonic
@@ -101,6 +108,8 @@ class TalkRun:
     tools: list[ToolSpec] = field(default_factory=list)
     #: Where tool confirmations and MCP approvals are asked; keys come from `key_fd`.
     questions: Questions | None = None
+    #: The microphone's echo control (None: WAV devices or a library caller's own).
+    echo: EchoControl | None = None
     #: An earlier conversation to start from (`--resume`), as `(role, text)` messages.
     history: list[tuple[str, str]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
@@ -116,9 +125,12 @@ class TalkRun:
         self.view = TalkView(
             model=model, voice=voice if isinstance(voice, str) else None, started_at=self.clock()
         )
+        if self.echo is not None:
+            self.view.set_echo(self.echo.mode, None)
         self._plain = PlainTranscript(self.view, sys.stdout) if self.plain else None
         self._speech_end: float | None = None
         self._warned_silent = False
+        self._transcript_error: str | None = None
         self._awaiting_answer = False
         self._first_audio_item: str | None = None
         self._screen = None if self.plain else LiveScreen()
@@ -187,8 +199,17 @@ class TalkRun:
             raise KeyboardInterrupt
         return opening.result()
 
+    def _write_transcript(self, path: Path, summary: Summary) -> None:
+        fmt = transcript_format(path) or "markdown"
+        try:
+            path.write_text(render_transcript_file(self.view, summary, fmt), encoding="utf-8")
+        except OSError as exc:
+            self._transcript_error = stopped_writing(path, exc)
+
     def _write_error(self) -> str | None:
         """The first output file that stopped growing (a full disk), as one line."""
+        if self._transcript_error is not None:
+            return self._transcript_error
         sinks = [*self.sinks, self.event_log]
         for sink in sinks:
             error = getattr(sink, "write_error", None)
@@ -196,16 +217,25 @@ class TalkRun:
                 return stopped_writing(getattr(sink, "path", None) or "the log", error)
         return None
 
+    @property
+    def _gated(self) -> bool:
+        # Half duplex: the microphone is muted while the assistant speaks, so a key interrupts.
+        return self.echo is not None and self.echo.mode == "gate" and self._turns is None
+
     def _open_keys(self) -> None:
+        live_keys = not self.headless and self.key_fd is not None
+        # Questions (tool confirmations, MCP approvals) are answered in headless runs too.
         asks = self.questions is not None and self.questions.can_ask and self.key_fd is not None
-        if self._turns is None and not asks:
-            return
-        self._ptt_keys = self._turns is not None and not self.headless and self.key_fd is not None
-        if self._turns is not None:
-            self.view.set_push_to_talk(key_name(self.talk_key) if self._ptt_keys else None)
-        if (self._ptt_keys or asks) and self.key_fd is not None:
+        self._ptt_keys = self._turns is not None and live_keys
+        if (live_keys or asks) and self.key_fd is not None:
+            # `q` quits in every mode; with manual turns the talk key starts and sends a turn;
+            # y/n answer a question and `c` cancels running tools.
             self._keys = KeyReader(self.key_fd, self._on_key)
             self._keys.open()
+        if self._turns is None:
+            return
+        self.view.set_push_to_talk(key_name(self.talk_key) if live_keys else None)
+        if live_keys:
             line = push_to_talk_line(self.view)
             if self._plain is not None and line is not None:
                 print(line.plain, file=sys.stderr, flush=True)
@@ -229,6 +259,9 @@ class TalkRun:
 
     def _on_key(self, key: str) -> None:
         if self.questions is not None and self.questions.key(key):
+            return
+        if key in QUIT_KEYS:
+            self.stop()
             return
         if key == CANCEL_KEY and self._tools_running and self._voice is not None:
             count = self._voice.cancel_tools()
@@ -292,6 +325,8 @@ class TalkRun:
             samples = np.asarray(frame, dtype=np.float32)
             rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0 if samples.size else 0.0
             self.view.set_mic_rms(rms)
+            if self.echo is not None:
+                self.view.set_echo(self.echo.mode, self.echo.echo_removed_db)
             yield frame
 
     async def _pump(self, session: VoiceSession, input_done: asyncio.Event) -> None:
@@ -455,7 +490,10 @@ class TalkRun:
                 self._screen.stop()
             return
         noise = self.library_noise.count if self.library_noise is not None else 0
-        summary = summarize(self.view, [str(f) for f in self.files], noise)
+        files = [*self.files, *([self.transcript] if self.transcript else [])]
+        summary = summarize(self.view, [str(f) for f in files], noise)
+        if self.transcript is not None:
+            self._write_transcript(self.transcript, summary)
         if self._plain is not None:
             self._plain.flush()
             for line in summary_lines(summary):
@@ -463,4 +501,8 @@ class TalkRun:
         elif self._screen is not None:
             self._screen.update(self.view)
             self._screen.stop()
+            if self._screen.cropped(self.view):
+                # The last frame shows only what fitted: the whole conversation stays behind.
+                self._screen.print(Rule("the whole conversation", style="dim"))
+                self._screen.print(render_transcript(self.view.turns))
             self._screen.print(render_summary(summary))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Annotated
 
@@ -45,7 +44,10 @@ def _read_prompt(prompt: str | None) -> str:
 def text(
     prompt: Annotated[
         str | None,
-        typer.Argument(help="The prompt; '-' (or none, with stdin not a terminal) reads stdin."),
+        typer.Argument(
+            metavar="[PROMPT|-]",
+            help="The prompt; '-' (or none, with stdin not a terminal) reads stdin.",
+        ),
     ] = None,
     instructions: Instructions = None,
     model: Model = None,
@@ -66,7 +68,16 @@ def text(
     config: ConfigFile = None,
     debug: Debug = False,
 ) -> None:
-    """Ask for a text response and stream it to stdout (status and errors go to stderr)."""
+    """Ask for a text response and stream it to stdout (status and errors go to stderr).
+
+    Examples:
+
+      rt text "What is the capital of Norway?"
+
+      git diff | rt text -i @review.txt -
+    """
+    import asyncio  # here, not at the top: `rt text --help` need not load it
+
     from realtime_cli.cli.connect import open_event_log
     from realtime_cli.cli.text_answer import ask, log_debug_to_stderr
 

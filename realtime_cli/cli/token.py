@@ -35,7 +35,10 @@ def token(
     config: ConfigFile = None,
     debug: Debug = False,
 ) -> None:
-    """Print an ephemeral key (ek_...) for the profile's session; --json adds its expiry."""
+    """Print an ephemeral key (ek_...) for the profile's session; --json adds its expiry.
+
+    Example: rt token --expires-in 300 --json
+    """
     resolved = resolve(profile, config, {"model": model})
     session = session_of(resolved)
     secret = run_rest(

@@ -30,6 +30,7 @@ from realtime_cli.config.load import (
     user_config_path,
 )
 from realtime_cli.config.render import REDACTED, settings_toml, starter_toml
+from realtime_cli.config.session_builder import build_session, realtime_session, session_config
 from realtime_cli.config.settings import (
     AudioSettings,
     FunctionTool,
@@ -38,7 +39,6 @@ from realtime_cli.config.settings import (
     VadSettings,
 )
 from realtime_cli.config.toml_writer import dumps as toml_dumps
-from realtime_cli.config.wire import realtime_session, session_config, turn_detection
 
 __all__ = [
     "CONFIG_ENV",
@@ -55,6 +55,7 @@ __all__ = [
     "VadSettings",
     "api_key",
     "available_profiles",
+    "build_session",
     "config_path",
     "display_path",
     "load_config",
@@ -66,6 +67,5 @@ __all__ = [
     "shipped_profiles",
     "starter_toml",
     "toml_dumps",
-    "turn_detection",
     "user_config_path",
 ]

@@ -97,9 +97,10 @@ default_profile = {name}
 # input_device = "USB"
 # output_device = 3
 # frame_ms = 20
-# prebuffer_ms = 100
+# prebuffer_ms = 0
 # input_sample_rate = 48000
 # output_sample_rate = 48000
+# echo = "aec"   # or "gate" (half duplex), "off" (headphones)
 
 # A function the model may call; repeat the [[...]] block for more.
 # [[profiles.{profile}.tools]]

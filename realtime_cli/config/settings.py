@@ -94,15 +94,19 @@ class AudioSettings(_Table, frozen=True):
     """Local audio devices and buffering; never sent to the server.
 
     A device is a PortAudio index or a substring of its name; unset means the system default.
-    A sample rate left unset means the device's native rate.
+    A sample rate left unset means the device's native rate. `echo`: `aec` cancels the
+    speaker's echo in the microphone (full duplex), `gate` mutes the microphone while the
+    assistant speaks (half duplex), `off` for headphones.
     """
 
     input_device: _Device | None = None
     output_device: _Device | None = None
     frame_ms: Annotated[int, Meta(ge=10, le=100)] = 20
-    prebuffer_ms: Annotated[int, Meta(ge=0, le=5000)] = 100
+    #: A floor for the adaptive jitter buffer's start target (0: adaptive only).
+    prebuffer_ms: Annotated[int, Meta(ge=0, le=5000)] = 0
     input_sample_rate: _SampleRate | None = None
     output_sample_rate: _SampleRate | None = None
+    echo: Literal["aec", "gate", "off"] = "aec"
 
 
 class FunctionTool(_Table, frozen=True):

@@ -11,9 +11,11 @@ __all__ = [
     "AudioDone",
     "CancelTool",
     "FlushPlayback",
+    "HeardRevised",
     "Interrupted",
     "Notice",
     "PlayAudio",
+    "ResponseFailed",
     "ResponseFinished",
     "ResponseStarted",
     "RunTool",
@@ -23,6 +25,8 @@ __all__ = [
     "SpeechStopped",
     "TranscriptDelta",
     "TranscriptDone",
+    "TranscriptFailed",
+    "UserTurnCommitted",
 ]
 
 
@@ -77,14 +81,35 @@ class TranscriptDone:
 
 
 @dataclass(frozen=True, slots=True)
+class TranscriptFailed:
+    """The service could not transcribe the user's audio of `item_id`."""
+
+    item_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserTurnCommitted:
+    """The user's audio became the item `item_id`; `transcribed` says whether a transcript
+    will follow (input transcription is on)."""
+
+    item_id: str
+    transcribed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Interrupted:
-    """The user cut an assistant item short: what was heard, and the estimated unheard text."""
+    """The user cut an assistant item short: what was heard, and the unheard rest.
+
+    The text sent ahead of the audio, so which words were heard is an estimate from the
+    speaking rate, never beyond the audio played (`estimated`)."""
 
     item_id: str
     heard_ms: int
     received_ms: int
     heard_text: str
     unheard_text: str
+    estimated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +134,8 @@ class SpeechStarted:
 
     audio_start_ms: int
     local: bool = False
+    #: The item the speech becomes once committed (server VAD), when known.
+    item_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +165,33 @@ class ResponseFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseFailed:
+    """A response ended `failed` or `incomplete`: what the service said, for the user.
+
+    `reason` is the incomplete reason (content_filter, max_output_tokens); `code` and
+    `message` the failure's; `retry_after_s` the wait the message asks for, if it does."""
+
+    response_id: str
+    status: str
+    reason: str | None = None
+    code: str | None = None
+    message: str | None = None
+    retry_after_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeardRevised:
+    """A finished response's audio was cut after it finished generating: the heard share
+    that `ResponseFinished` gave is revised (for the cost of unheard audio)."""
+
+    response_id: str
+    usage: Usage
+    generated_audio_ms: int
+    heard_before_ms: int
+    heard_audio_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class ServerError:
     """A non-fatal `error` from the server, with the client event that caused it if known."""
 
@@ -161,6 +215,8 @@ Action = (
     | FlushPlayback
     | TranscriptDelta
     | TranscriptDone
+    | TranscriptFailed
+    | UserTurnCommitted
     | Interrupted
     | RunTool
     | CancelTool
@@ -168,6 +224,8 @@ Action = (
     | SpeechStopped
     | ResponseStarted
     | ResponseFinished
+    | ResponseFailed
+    | HeardRevised
     | ServerError
     | Notice
 )

@@ -11,6 +11,7 @@ dropped. `output_audio_buffer.clear` is never sent: it is for WebRTC and SIP onl
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,9 +24,11 @@ from realtime_cli.core.actions import (
     AudioDone,
     CancelTool,
     FlushPlayback,
+    HeardRevised,
     Interrupted,
     Notice,
     PlayAudio,
+    ResponseFailed,
     ResponseFinished,
     ResponseStarted,
     RunTool,
@@ -35,7 +38,10 @@ from realtime_cli.core.actions import (
     SpeechStopped,
     TranscriptDelta,
     TranscriptDone,
+    TranscriptFailed,
+    UserTurnCommitted,
 )
+from realtime_cli.core.heard_text import split_heard
 from realtime_cli.core.item_order import ItemOrder
 from realtime_cli.protocol import (
     BaseClientEvent,
@@ -43,10 +49,12 @@ from realtime_cli.protocol import (
     ContentPart,
     ConversationItemAdded,
     ConversationItemCreate,
+    ConversationItemDelete,
     ConversationItemDeleted,
     ConversationItemDone,
     ConversationItemInputAudioTranscriptionCompleted,
     ConversationItemInputAudioTranscriptionDelta,
+    ConversationItemInputAudioTranscriptionFailed,
     ConversationItemTruncate,
     ConversationItemTruncated,
     Error,
@@ -105,6 +113,8 @@ class AudioTrack:
     heard_ms: int = 0
     transcript: str = ""
     interrupted: bool = False
+    #: The whole audio arrived (`response.output_audio.done`).
+    audio_done: bool = False
 
     @property
     def received_ms(self) -> int:
@@ -139,6 +149,9 @@ class ConversationCore:
         self._cancel_sent_for: str | None = None
         #: item_id -> (role, text): what each finished message said (as heard, if cut).
         self._texts: dict[str, tuple[str, str]] = {}
+        #: response_id -> (usage, heard ms) of finished responses, to revise the heard share
+        #: when their audio is cut after they finished generating.
+        self._finished: dict[str, tuple[Usage, int]] = {}
 
     # ---- facts from the session's settings -------------------------------------------------
 
@@ -220,21 +233,43 @@ class ConversationCore:
             if end_ms >= track.received_ms and not still_generating:
                 continue  # everything generated was heard: nothing to cut
             track.interrupted = True
-            actions.append(
-                Send(
-                    ConversationItemTruncate(
-                        item_id=item_id, content_index=track.content_index, audio_end_ms=end_ms
+            if end_ms == 0:
+                # Nothing was heard: delete the item rather than truncate at 0 ms, which the
+                # service is reported to refuse (PROTOCOL.md section 11).
+                actions.append(Send(ConversationItemDelete(item_id=item_id)))
+                self._texts.pop(item_id, None)
+            else:
+                actions.append(
+                    Send(
+                        ConversationItemTruncate(
+                            item_id=item_id, content_index=track.content_index, audio_end_ms=end_ms
+                        )
                     )
                 )
+            heard_text, unheard_text = split_heard(
+                track.transcript, end_ms, track.received_ms, audio_complete=track.audio_done
             )
-            heard_text, unheard_text = _split_transcript(
-                track.transcript, end_ms, track.received_ms
-            )
-            self._texts[item_id] = ("assistant", heard_text)
+            if end_ms:
+                self._texts[item_id] = ("assistant", heard_text)
             actions.append(
                 Interrupted(item_id, end_ms, track.received_ms, heard_text, unheard_text)
             )
+            actions += self._revise_heard(track.response_id)
         return actions
+
+    def _revise_heard(self, response_id: str) -> list[Action]:
+        """A response that had finished before the cut: its heard share changed."""
+        finished = self._finished.get(response_id)
+        if finished is None:
+            return []
+        usage, heard_before = finished
+        tracks = [t for t in self.tracks.values() if t.response_id == response_id]
+        generated = sum(t.received_ms for t in tracks)
+        heard = sum(t.heard_ms if t.interrupted else t.received_ms for t in tracks)
+        if heard == heard_before:
+            return []
+        self._finished[response_id] = (usage, heard)
+        return [HeardRevised(response_id, usage, generated, heard_before, heard)]
 
     def request_response(self, params: ResponseCreateParams | None = None) -> list[Action]:
         """Ask for a response; it waits while another is active or about to start."""
@@ -318,8 +353,9 @@ class ConversationCore:
             return [ServerError(event.error, caused_by), *self._pump()]
         if isinstance(caused_by, ResponseCancel) or code == "response_cancel_not_active":
             return [Notice(f"response.cancel failed: {event.error.message}")]
-        if isinstance(caused_by, ConversationItemTruncate):
-            return [Notice(f"truncate failed: {event.error.message}", level="warning")]
+        if isinstance(caused_by, ConversationItemTruncate | ConversationItemDelete):
+            what = "truncate" if isinstance(caused_by, ConversationItemTruncate) else "delete"
+            return [Notice(f"{what} failed: {event.error.message}", level="warning")]
         return [ServerError(event.error, caused_by)]
 
     # ---- server event handlers -------------------------------------------------------------
@@ -364,10 +400,16 @@ class ConversationCore:
         self.items.add(event.item_id, event.previous_item_id)
         if self._server_creates_responses() and self.active_response is None:
             self._auto_expected_since = now
-        return []
+        return [UserTurnCommitted(event.item_id, self._transcribing())]
+
+    def _transcribing(self) -> bool:
+        audio = self.session.audio if self.session is not None else None
+        transcription = getattr(getattr(audio, "input", None), "transcription", None)
+        return transcription not in (None, UNSET)
 
     def _on_speech_started(self, event: InputAudioBufferSpeechStarted, now: float) -> list[Action]:
-        actions: list[Action] = [SpeechStarted(event.audio_start_ms)]
+        # The service gives the item id the speech will have once committed.
+        actions: list[Action] = [SpeechStarted(event.audio_start_ms, item_id=event.item_id)]
         return actions + self._barge_in(server_cancels=self._server_cancels_on_speech())
 
     def _on_speech_stopped(self, event: InputAudioBufferSpeechStopped, now: float) -> list[Action]:
@@ -395,6 +437,10 @@ class ConversationCore:
         tracks = [t for t in self.tracks.values() if t.response_id == response_id]
         generated = sum(t.received_ms for t in tracks)
         heard = sum(t.heard_ms if t.interrupted else t.received_ms for t in tracks)
+        if usage is not None:
+            self._finished[response_id] = (usage, heard)
+            while len(self._finished) > DROPPED_MEMORY:
+                self._finished.pop(next(iter(self._finished)))
         actions: list[Action] = [
             ResponseFinished(
                 response_id,
@@ -405,6 +451,8 @@ class ConversationCore:
                 heard,
             )
         ]
+        if status in ("failed", "incomplete"):
+            actions.append(_failure(response_id, status, details))
         calls = self._tools.get(response_id)
         if calls is not None:
             if status == "cancelled" or response_id in self._dropped:
@@ -435,6 +483,9 @@ class ConversationCore:
         return [PlayAudio(event.response_id, event.item_id, event.content_index, event.delta)]
 
     def _on_audio_done(self, event: ResponseOutputAudioDone, now: float) -> list[Action]:
+        track = self.tracks.get(event.item_id)
+        if track is not None:
+            track.audio_done = True
         return [] if event.response_id in self._dropped else [AudioDone(event.item_id)]
 
     def _on_transcript_delta(
@@ -470,6 +521,13 @@ class ConversationCore:
         self._texts[event.item_id] = ("user", event.transcript)
         return [TranscriptDone("user", event.item_id, event.transcript)]
 
+    def _on_user_failed(
+        self, event: ConversationItemInputAudioTranscriptionFailed, now: float
+    ) -> list[Action]:
+        message = event.error.message if isinstance(event.error.message, str) else ""
+        code = event.error.code if isinstance(event.error.code, str) else ""
+        return [TranscriptFailed(event.item_id, message or code or "transcription failed")]
+
     def _on_function_call(
         self, event: ResponseFunctionCallArgumentsDone, now: float
     ) -> list[Action]:
@@ -493,14 +551,27 @@ def _part_text(part: ContentPart) -> str:
     return ""
 
 
-def _split_transcript(text: str, heard_ms: int, received_ms: int) -> tuple[str, str]:
-    """Estimate the heard part of a transcript by the share of audio heard, at a word edge."""
-    if received_ms <= 0 or heard_ms >= received_ms:
-        return text, ""
-    cut = round(len(text) * heard_ms / received_ms)
-    while 0 < cut < len(text) and not text[cut - 1].isspace():
-        cut -= 1
-    return text[:cut], text[cut:]
+_RETRY = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(ms|s|m)\b", re.IGNORECASE)
+
+
+def _failure(response_id: str, status: str, details: object) -> ResponseFailed:
+    """What a failed or incomplete response's `status_details` tell the user."""
+    reason = getattr(details, "reason", None)
+    error = getattr(details, "error", None)
+    code = getattr(error, "code", None)
+    message = getattr(error, "message", None)
+    retry = None
+    if isinstance(message, str) and (match := _RETRY.search(message)):
+        scale = {"ms": 0.001, "s": 1.0, "m": 60.0}[match.group(2).lower()]
+        retry = float(match.group(1)) * scale
+    return ResponseFailed(
+        response_id,
+        status,
+        reason if isinstance(reason, str) else None,
+        code if isinstance(code, str) else None,
+        message if isinstance(message, str) else None,
+        retry,
+    )
 
 
 _HANDLERS: dict[type[BaseServerEvent], Callable[[ConversationCore, Any, float], list[Action]]] = {
@@ -523,5 +594,6 @@ _HANDLERS: dict[type[BaseServerEvent], Callable[[ConversationCore, Any, float], 
     ResponseOutputTextDone: ConversationCore._on_transcript_done,
     ConversationItemInputAudioTranscriptionDelta: ConversationCore._on_user_delta,
     ConversationItemInputAudioTranscriptionCompleted: ConversationCore._on_user_done,
+    ConversationItemInputAudioTranscriptionFailed: ConversationCore._on_user_failed,
     ResponseFunctionCallArgumentsDone: ConversationCore._on_function_call,
 }

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from realtime_cli.emulator.calls import Call
 from realtime_cli.emulator.faults import FAULTS, FaultSettings
+from realtime_cli.emulator.realism import Realism
 from realtime_cli.emulator.records import (
     ClientFrame,
     ConnectionLog,
@@ -55,6 +56,7 @@ __all__ = [
     "ConnectionLog",
     "Emulator",
     "FaultSettings",
+    "Realism",
     "Received",
     "RestRequest",
     "Script",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from realtime_cli.emulator.tool_arguments import find_numbers, words_of
 
-__all__ = ["answer", "result_in_words"]
+__all__ = ["answer", "result_in_words", "unheard_audio_answer"]
 
 
 def _divide(a: float, b: float) -> float | None:
@@ -60,6 +60,9 @@ def answer(text: str | None) -> str:
         return "You're welcome. Anything else?"
     if words & {"bye", "goodbye"}:
         return "Goodbye, talk to you soon!"
+    _, colon, rest = text.partition(":")
+    if words & {"summarize", "summarise", "summary"} and colon and rest.strip():
+        return f"In short: {rest.strip()}"
     computed = _arithmetic(text)
     if computed is not None:
         return computed
@@ -72,6 +75,14 @@ def answer(text: str | None) -> str:
     if words & {"please", "can", "could", "would", "tell", "give", "show", "help"}:
         return "Sure, I can help with that. Here's a short answer, as the service would give."
     return f"I see. You said {said[0].lower() + said[1:] if said else said}. Tell me more."
+
+
+def unheard_audio_answer(audio_ms: float) -> str:
+    """The answer to speech the emulator has no words for (nothing scripted)."""
+    return (
+        f"Thanks, I heard {audio_ms / 1000:.1f} seconds from you. I'm the local emulator, so "
+        "I can't make out the words, but the real model would answer you now."
+    )
 
 
 def result_in_words(name: str, output: str) -> str:

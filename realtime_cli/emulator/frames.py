@@ -24,6 +24,15 @@ __all__ = ["WS_EVENT_TYPES", "Incoming", "decode_frame"]
 #: is for WebRTC and SIP only).
 WS_EVENT_TYPES = tuple(t for t in CLIENT_EVENT_TYPES if t != "output_audio_buffer.clear")
 
+#: The types the service's refusal of an unknown type lists (12, PROTOCOL.md section 11):
+#: the websocket ones plus two of the translation surface, ending with the responses.
+LISTED_TYPES = (
+    *WS_EVENT_TYPES[:-2],
+    "session.close",
+    "session.input_audio_buffer.append",
+    *WS_EVENT_TYPES[-2:],
+)
+
 _JSON = msgspec.json.Decoder()
 
 
@@ -81,7 +90,9 @@ def decode_frame(frame: str | bytes) -> Incoming:
         )
         return Incoming(frame, None, error, event_id)
     if kind not in WS_EVENT_TYPES:
-        supported = ", ".join(f"'{t}'" for t in WS_EVENT_TYPES)
+        # The service's wording: "..., 'response.create', and 'response.cancel'."
+        supported = ", ".join(f"'{t}'" for t in LISTED_TYPES[:-1])
+        supported += f", and '{LISTED_TYPES[-1]}'"
         error = ClientError(
             "invalid_value",
             f"Invalid value: '{kind}'. Supported values are: {supported}.",

@@ -65,6 +65,7 @@ class InputAudio(MachineCore):
             silence_duration_ms=silence,
             sample_rate=rate,
             position_ms=int(self._audio_ms),
+            level_dbfs=self.vad_dbfs,
         )
 
     def _on_append(self, event: InputAudioBufferAppend) -> None:
@@ -111,10 +112,12 @@ class InputAudio(MachineCore):
             for active in list(self._active.values()):
                 if active.in_conversation:
                     self._cancel(active, "turn_detected")
+        self._transcribe_during_speech(self._speech_item)
 
     def _speech_stopped(self, end_ms: int) -> None:
         speech_item = self._speech_item or self.ids.next("item")
         self._speech_item = None
+        self._drop_timers(f"speech-{speech_item}")
         self._emit(
             InputAudioBufferSpeechStopped(
                 event_id=self._eid(), item_id=speech_item, audio_end_ms=end_ms

@@ -116,6 +116,7 @@ class MachineCore:
         realism: Realism | None = None,
         rng: random.Random | None = None,
         fire: Callable[[str], bool] | None = None,
+        vad_dbfs: float | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -129,6 +130,8 @@ class MachineCore:
         #: Seconds from `start` until the session expires (`error` session_expired, then
         #: `close_request`); None never expires.
         self.lifetime = lifetime
+        #: A fixed server VAD level (dBFS per 10 ms frame) instead of the session's threshold.
+        self.vad_dbfs = vad_dbfs
         #: When set, seconds between two deltas of a response (the `slow-response` fault);
         #: may change between calls and applies from the next delta on.
         self.delta_pause: float | None = None
@@ -151,6 +154,12 @@ class MachineCore:
         self._seq = 0
         self._active: dict[str, ActiveResponse] = {}
         self._item_bpm: dict[str, int] = {}
+        #: item_id -> the words of a user audio item as the model hears them (a scripted
+        #: transcript), known at the commit: in live mode the transcript comes too late for
+        #: the answer, but the model hears the audio itself.
+        self.heard_words: dict[str, str] = {}
+        #: item_id -> transcription deltas already sent while the user was still speaking.
+        self._early_pieces: dict[str, int] = {}
         self._tokens_seen = 0
         self._buffer = bytearray()
         self._buffer_start_ms = 0.0
@@ -252,6 +261,9 @@ class MachineCore:
         raise NotImplementedError
 
     def _arm_idle_timeout(self, audio_end: float) -> None:
+        raise NotImplementedError
+
+    def _transcribe_during_speech(self, target: str) -> None:
         raise NotImplementedError
 
     def _emit_item_added_done(self, item: Item, previous: str | None) -> None:

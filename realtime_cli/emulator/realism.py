@@ -7,8 +7,9 @@ transcript word with its audio. `Realism.live()` (the default of `rt emulator` a
 
 - latency: `session.updated` 260 ms after `session.update`, `response.created` 280 ms and
   the first delta 480 ms after `response.create`, `committed` 150 ms after a commit,
-  `rate_limits.updated` 40 ms after `response.done`; all scaled by `5 / speed`, since the
-  figures were measured on a service streaming about five times faster than real time;
+  `rate_limits.updated` 40 ms after `response.done`, a refused commit's `error` 0.8-1 s
+  late; all scaled by `5 / speed`, since the figures were measured on a service streaming
+  about five times faster than real time;
 - input transcription 0.5-1.4 s after the commit (so two quick turns may complete out of
   order), `""` for silence;
 - text and transcript deltas as token pieces with a leading space and `obfuscation`, the
@@ -39,6 +40,9 @@ class Realism:
     response_created_s: float = 0.0
     first_delta_s: float = 0.0
     committed_s: float = 0.0
+    rate_limits_s: float = 0.04
+    #: A refused commit's `error` comes this late, after later events.
+    commit_error_s: tuple[float, float] = (0.0, 0.0)
     transcription_s: tuple[float, float] = (0.0, 0.0)
     #: Milliseconds of speech the audio transcript runs ahead of the audio.
     transcript_lead_ms: float = 0.0
@@ -65,6 +69,8 @@ class Realism:
             response_created_s=0.28 * scale,
             first_delta_s=0.48 * scale,
             committed_s=0.15 * scale,
+            rate_limits_s=0.04 * scale,
+            commit_error_s=(0.8 * scale, 1.0 * scale),
             transcription_s=(0.5 * scale, 1.4 * scale),
             # A guess: the capture shows text well ahead of audio, not by how much.
             transcript_lead_ms=2000.0,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from realtime_cli.emulator.answers import answer, result_in_words
+from realtime_cli.emulator.answers import answer, result_in_words, unheard_audio_answer
 from realtime_cli.emulator.conversation import user_text
 from realtime_cli.emulator.mcp_replies import (
     McpApprovalPlan,
@@ -221,6 +221,7 @@ def plan_reply(
     tool_choice: ToolChoice | None,
     script: Script,
     audio_ms: Callable[[Item], float],
+    heard_words: Callable[[str], str | None] = lambda item: None,
     live: bool = False,
     parallel: bool = True,
     rng: random.Random | None = None,
@@ -250,6 +251,9 @@ def plan_reply(
         return [MessagePlan(script.reply_for(None) or GREETING)]
     text = user_text(last)
     key = text if text is not None else _audio_transcript(last)
+    if key is None and live:
+        # The model hears the audio itself; its transcript, if any, comes later.
+        key = heard_words(last.id) if isinstance(last.id, str) else None
     listed = mcp_function_tools(context, tools)
     chosen = choose_tools(key, [*tools, *listed.values()], tool_choice, parallel=parallel)
     if chosen:
@@ -261,6 +265,8 @@ def plan_reply(
     if canned is not None:
         return [MessagePlan(canned)]
     if live:
+        if key is None:
+            return [MessagePlan(unheard_audio_answer(audio_ms(last)))]
         return [MessagePlan(answer(key))]
     if key is not None:
         said = key.strip().rstrip(".!?")

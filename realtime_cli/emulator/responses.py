@@ -212,6 +212,7 @@ class Responses(MachineCore):
             tool_choice=choice,
             script=self.script,
             audio_ms=self.item_audio_ms,
+            heard_words=self.heard_words.get,
             live=self.realism.live,
             parallel=parallel,
             rng=self.rng,
@@ -510,7 +511,8 @@ class Responses(MachineCore):
         self._active.pop(active.id, None)
         self._emit(ResponseDone(event_id=self._eid(), response=response))
         total = usage.total_tokens if isinstance(usage.total_tokens, int) else 0
-        self._schedule(self._now + self.rate_limit_delay, None, lambda: self._rate_limits(total))
+        delay = self.realism.rate_limits_s if self.realism.live else self.rate_limit_delay
+        self._schedule(self._now + delay, None, lambda: self._rate_limits(total))
         if status == "completed" and active.in_conversation and active.first_audio_at is not None:
             self._arm_idle_timeout(active.first_audio_at + active.audio_ms / 1000)
 

@@ -81,6 +81,10 @@ class Script:
             return "{}"
         return value if isinstance(value, str) else json.dumps(dict(value))
 
+    def peek_transcript(self) -> QueuedTranscript | None:
+        """The transcript the next transcription will give, without taking it."""
+        return self._transcripts[0] if self._transcripts else None
+
     def next_transcript(self) -> QueuedTranscript | None:
         """A queued transcript, if any."""
         return self._transcripts.popleft() if self._transcripts else None

@@ -109,6 +109,9 @@ class Emulator:
     `realism` chooses between fixed replies in the same tick (`Realism.exact()`, the default
     here, for tests) and the live service's timing, streaming shape and answers
     (`Realism.measured(speed)`, the default of `rt emulator`).
+
+    `vad_dbfs` fixes the server VAD's level (dBFS per 10 ms frame, e.g. -45 to be as
+    sensitive as the service is believed to be) instead of mapping the session's threshold.
     """
 
     def __init__(
@@ -124,6 +127,7 @@ class Emulator:
         faults: Collection[str] = (),
         fault_settings: FaultSettings | None = None,
         realism: Realism | None = None,
+        vad_dbfs: float | None = None,
     ) -> None:
         _check_loopback(host)
         if speed <= 0:
@@ -135,6 +139,7 @@ class Emulator:
         self.speed = speed
         self.chunk_ms = chunk_ms
         self.ping_interval = ping_interval
+        self.vad_dbfs = vad_dbfs
         #: Fault modes in effect (names from `faults.FAULTS`); one-shot ones remove themselves.
         self.faults: set[str] = check_faults(faults)
         self.fault_settings = fault_settings or FaultSettings()
@@ -453,6 +458,7 @@ class Emulator:
             realism=self.realism,
             rng=self.realism.rng(log.index),
             fire=self._fire_content,
+            vad_dbfs=self.vad_dbfs,
         )
         stream = _Stream()
         if not await self._send(socket, log, machine.start(loop.time()), stream):

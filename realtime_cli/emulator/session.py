@@ -20,6 +20,7 @@ timers and shared settings): `session_update` (session configuration), `input_au
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from realtime_cli.emulator.errors import ClientError
@@ -84,7 +85,14 @@ class SessionMachine(SessionUpdates, InputAudio, Transcription, ItemEvents, McpC
             try:
                 self._dispatch(incoming.event)
             except ClientError as exc:
-                self._error(exc, incoming.event_id)
+                if isinstance(incoming.event, InputAudioBufferCommit):
+                    # Observed: a refused commit is answered 0.8-1 s later, after the next
+                    # commit's `committed` (errors are not in request order).
+                    low, high = self.realism.commit_error_s
+                    delay = self.rng.uniform(low, high) if high > 0 else 0.0
+                    self._later(delay, partial(self._error, exc, incoming.event_id))
+                else:
+                    self._error(exc, incoming.event_id)
         return self._flush()
 
     def advance(self, now: float) -> list[BaseServerEvent]:

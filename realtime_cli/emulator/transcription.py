@@ -29,6 +29,8 @@ from realtime_cli.protocol import (
 __all__ = ["Transcription"]
 
 LOGPROBS_INCLUDE = "item.input_audio_transcription.logprobs"
+#: Seconds between two transcription deltas sent during speech (at the measured speed).
+SPEECH_DELTA_S = 0.25
 #: RMS level (of full scale) below which committed audio is silence.
 SILENCE_RMS = 0.003
 
@@ -38,10 +40,14 @@ class Transcription(MachineCore):
 
     def _transcribe(self, target: str, audio_ms: float, audio: bytes) -> None:
         config = self._input_config().transcription
+        transcribing = isinstance(config, AudioTranscription)
+        # In live mode the model hears scripted words whether or not they are transcribed.
+        queued = self.script.next_transcript() if transcribing or self.realism.live else None
+        if queued is not None:
+            self.heard_words[target] = queued.text
         if not isinstance(config, AudioTranscription):
             return
         model = config.model if isinstance(config.model, str) else "whisper-1"
-        queued = self.script.next_transcript()
         if queued is not None:
             text, delay = queued.text, queued.delay
         else:
@@ -53,6 +59,25 @@ class Transcription(MachineCore):
         # The deltas come a little before `completed` (1.2 s vs 1.4 s in one probe).
         self._later(delay * 0.85, lambda: self._transcript_deltas(target, model, text, failed))
         self._later(delay, lambda: self._transcript_done(target, model, text, audio_ms, failed))
+
+    def _transcribe_during_speech(self, target: str) -> None:
+        """Live mode, a streaming transcription model: deltas while the user still speaks,
+        already naming the item the speech will become (PROTOCOL.md section 11)."""
+        config = self._input_config().transcription
+        queued = self.script.peek_transcript()
+        if not self.realism.live or queued is None or not isinstance(config, AudioTranscription):
+            return
+        if config.model in (UNSET, None, "whisper-1"):
+            return
+        step = self.realism.committed_s / 0.15 * SPEECH_DELTA_S  # scaled like the rest
+        self._early_pieces[target] = 0
+        for index, piece in enumerate(token_pieces(queued.text)):
+
+            def send(piece: str = piece) -> None:
+                self._early_pieces[target] = self._early_pieces.get(target, 0) + 1
+                self._user_delta(target, piece)
+
+            self._schedule(self._now + (index + 1) * step, f"speech-{target}", send)
 
     def _default_transcript(self, audio_ms: float, audio: bytes) -> str:
         if not self.realism.live:
@@ -73,17 +98,22 @@ class Transcription(MachineCore):
             pieces = [text]
         else:
             pieces = token_pieces(text) if self.realism.live else word_pieces(text)
-        for piece in pieces:
-            self._emit(
-                ConversationItemInputAudioTranscriptionDelta(
-                    event_id=self._eid(),
-                    item_id=target,
-                    content_index=0,
-                    delta=piece,
-                    logprobs=_logprobs(piece) if with_logprobs else UNSET,
-                    obfuscation=self._obfuscation(piece),
-                )
+        # What went out while the user was speaking is not sent again.
+        # What went out while the user was speaking is not sent again.
+        for piece in pieces[self._early_pieces.pop(target, 0) :]:
+            self._user_delta(target, piece, with_logprobs=with_logprobs)
+
+    def _user_delta(self, target: str, piece: str, *, with_logprobs: bool = False) -> None:
+        self._emit(
+            ConversationItemInputAudioTranscriptionDelta(
+                event_id=self._eid(),
+                item_id=target,
+                content_index=0,
+                delta=piece,
+                logprobs=_logprobs(piece) if with_logprobs else UNSET,
+                obfuscation=self._obfuscation(piece),
             )
+        )
 
     def _transcript_done(
         self, target: str, model: str, text: str, audio_ms: float, failed: bool

@@ -2,7 +2,9 @@
 
 It works on audio time (samples received), never on the wall clock, so the same stream
 always yields the same turns. Frames of 10 ms are active when their RMS level exceeds a
-threshold mapped from the session's `threshold` (0..1 -> -60..-10 dBFS).
+threshold mapped from the session's `threshold` (0..1 -> -60..-10 dBFS), or at a fixed
+`level_dbfs`: the real service's detector is believed to fire on speech near -45 dBFS (10 ms
+peaks), far more sensitive than the default mapping's -35 dBFS, and echo tests need that.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ class EnergyVad:
         sample_rate: int = 24000,
         min_speech_ms: int = 20,
         position_ms: int = 0,
+        level_dbfs: float | None = None,
     ) -> None:
-        self.threshold_db = threshold_dbfs(threshold)
+        self.threshold_db = threshold_dbfs(threshold) if level_dbfs is None else level_dbfs
         self.silence_duration_ms = silence_duration_ms
         self.min_speech_ms = min_speech_ms
         self._frame = sample_rate * FRAME_MS // 1000

@@ -3,6 +3,12 @@
 The typed models already make beta-only fields unrepresentable; this module checks what
 types cannot: value ranges, exactly-one modality, the 24 kHz PCM rate, audio payload limits,
 MCP tool reachability. Each failure raises `InvalidClientEvent(path, rule)`.
+
+Every rule has a source, given next to it: the official SDK's types and docstrings
+(openai 3.54, `openai/types/realtime`), the service's observed errors (PROTOCOL.md, section
+11 and the 2026-09-18 probe), or the GA/beta split (PROTOCOL.md section 9). A rule without
+one would refuse what the service accepts, so there is none (for example a client may
+create an assistant message with `output_audio` content: the SDK's types allow it).
 """
 
 from __future__ import annotations
@@ -18,11 +24,8 @@ from realtime_cli.protocol.client_events import (
     CLIENT_EVENT_TYPES,
     BaseClientEvent,
     ConversationItemCreate,
-    ConversationItemDelete,
-    ConversationItemRetrieve,
     ConversationItemTruncate,
     InputAudioBufferAppend,
-    ResponseCancel,
     ResponseCreate,
     SessionUpdate,
 )
@@ -90,6 +93,7 @@ def _one_of(path: str, value: object, allowed: Sequence[str]) -> None:
 
 
 def _modalities(path: str, value: object) -> None:
+    # SDK docstring: "It is not possible to request both `text` and `audio` at the same time."
     if not _set(value):
         return
     if not isinstance(value, list) or len(value) != 1 or value[0] not in _MODALITIES:
@@ -97,6 +101,7 @@ def _modalities(path: str, value: object) -> None:
 
 
 def _max_output_tokens(path: str, value: object) -> None:
+    # SDK docstring: "Provide an integer between 1 and 4096 to limit output tokens, or `inf`".
     if value == "inf":
         return
     if _set(value) and (
@@ -111,6 +116,8 @@ def _format(path: str, fmt: object) -> None:
     if not isinstance(fmt, AudioFormat):
         _fail(path, "must be an audio format object")
         return
+    # SDK types: the three formats, `rate: Literal[24000]`; the service refuses a lower rate
+    # (integer_below_min_value, probe).
     _one_of(f"{path}.type", fmt.type, _FORMATS)
     if fmt.type in (UNSET, None, "audio/pcm") and fmt.rate != PCM_RATE:
         shown = "missing" if fmt.rate is UNSET else repr(fmt.rate)
@@ -120,10 +127,8 @@ def _format(path: str, fmt: object) -> None:
 def _voice(path: str, voice: object) -> None:
     if not _set(voice):
         return
-    if isinstance(voice, VoiceId):
-        if not voice.id:
-            _fail(f"{path}.id", "must not be empty")
-    elif not isinstance(voice, str) or not voice:
+    # SDK types: a voice name (str) or `{id: str}`.
+    if not isinstance(voice, VoiceId | str):
         _fail(path, "must be a voice name or {id: ...}")
 
 
@@ -136,16 +141,15 @@ def _input_audio(path: str, config: object) -> None:
     _format(f"{path}.format", config.format)
     if _set(config.noise_reduction):
         nr = config.noise_reduction
+        # SDK type: Literal["near_field", "far_field"] (its strength has no documented range).
         _one_of(f"{path}.noise_reduction.type", getattr(nr, "type", UNSET), _NOISE_REDUCTION)
-        _range(f"{path}.noise_reduction.strength", getattr(nr, "strength", UNSET), 0, 1)
     td = config.turn_detection
     if isinstance(td, ServerVad):
         tpath = f"{path}.turn_detection"
+        # SDK docstring: "Activation threshold for VAD (0.0 to 1.0)".
         _range(f"{tpath}.threshold", td.threshold, 0, 1)
-        _non_negative(f"{tpath}.prefix_padding_ms", td.prefix_padding_ms)
-        _non_negative(f"{tpath}.silence_duration_ms", td.silence_duration_ms)
-        _non_negative(f"{tpath}.idle_timeout_ms", td.idle_timeout_ms)
     elif isinstance(td, SemanticVad):
+        # SDK type: Literal["low", "medium", "high", "auto"].
         _one_of(f"{path}.turn_detection.eagerness", td.eagerness, _EAGERNESS)
     elif _set(td):
         _fail(f"{path}.turn_detection", "must be server_vad, semantic_vad or null")
@@ -159,6 +163,7 @@ def _output_audio(path: str, config: object) -> None:
         return
     _format(f"{path}.format", config.format)
     _voice(f"{path}.voice", config.voice)
+    # SDK docstring: "0.25 is the minimum speed. 1.5 is the maximum speed."
     _range(f"{path}.speed", config.speed, 0.25, 1.5)
 
 
@@ -174,23 +179,26 @@ def _tools(path: str, tools: object) -> None:
             _fail(tpath, "must be a Tool")
             continue
         if tool.type == "mcp":
+            # SDK types: `server_label: str` is required; docstring: "One of `server_url`,
+            # `connector_id`, or `tunnel_id` must be provided."
             if not tool.server_label:
                 _fail(f"{tpath}.server_label", "an mcp tool needs a server_label")
-            if not _set(tool.server_url) and not _set(tool.connector_id):
-                _fail(tpath, "an mcp tool needs server_url or connector_id")
-        elif tool.type in (UNSET, None, "function"):
-            if not tool.name:
-                _fail(f"{tpath}.name", "a function tool needs a name")
-        else:
+            if not any(_set(v) for v in (tool.server_url, tool.connector_id, tool.tunnel_id)):
+                _fail(tpath, "an mcp tool needs server_url, connector_id or tunnel_id")
+        elif tool.type not in (UNSET, None, "function"):
+            # SDK types: the tools union is function | mcp.
             _fail(f"{tpath}.type", f"must be function or mcp, got {tool.type!r}")
 
 
 def _tool_choice(path: str, choice: object) -> None:
+    # SDK type: Literal["none", "auto", "required"] (or a function / mcp object).
     if isinstance(choice, str):
         _one_of(path, choice, _TOOL_CHOICES)
 
 
 def _metadata(path: str, metadata: object) -> None:
+    # SDK docstring: "Set of 16 key-value pairs ... Keys are strings with a maximum length of
+    # 64 characters. Values are strings with a maximum length of 512 characters."
     if not _set(metadata):
         return
     if not isinstance(metadata, dict):
@@ -209,10 +217,8 @@ def _metadata(path: str, metadata: object) -> None:
 
 def _item(path: str, item: object) -> None:
     if isinstance(item, MessageItem):
+        # SDK types: the system, user and assistant message items.
         _one_of(f"{path}.role", item.role, ("system", "user", "assistant"))
-        for index, part in enumerate(item.content):
-            if item.role == "assistant" and part.type == "output_audio":
-                _fail(f"{path}.content[{index}]", "assistant audio cannot be created by a client")
 
 
 def _session(path: str, session: object) -> None:
@@ -242,10 +248,7 @@ def _response(path: str, params: ResponseCreateParams) -> None:
     _tool_choice(f"{path}.tool_choice", params.tool_choice)
     if isinstance(params.input, list):
         for index, entry in enumerate(params.input):
-            if isinstance(entry, ItemReference):
-                if not entry.id:
-                    _fail(f"{path}.input[{index}].id", "must not be empty")
-            else:
+            if not isinstance(entry, ItemReference):
                 _item(f"{path}.input[{index}]", entry)
 
 
@@ -262,14 +265,15 @@ def _append_audio(audio: object) -> None:
     else:
         _fail("audio", f"must be PCM16 bytes or base64 text, got {type(audio).__name__}")
         return
+    # SDK docstring: "a maximum size of 15 MiB". (An odd byte count is no error: G.711
+    # formats have one byte per sample.)
     if size > MAX_APPEND_BYTES:
         _fail("audio", f"input_audio_buffer.append exceeds 15 MiB ({size} bytes decoded)")
-    if size % 2:
-        _fail("audio", f"must hold whole PCM16 samples (an even byte count), got {size} bytes")
 
 
 def _base64_size(text: str) -> int:
-    """Decoded size of canonical base64 (padded, standard alphabet, no whitespace)."""
+    """Decoded size of canonical base64 (padded, standard alphabet, no whitespace): the SDK
+    types say "Base64-encoded audio bytes"."""
     if len(text) % 4:
         _fail("audio", "invalid base64: length is not a multiple of 4")
     if not _BASE64.fullmatch(text):
@@ -285,15 +289,10 @@ def _base64_size(text: str) -> int:
     return len(text) // 4 * 3 - padding
 
 
-def _check_item_id(item_id: str) -> None:
-    if not item_id:
-        _fail("item_id", "must not be empty")
-
-
 def _check_truncate(event: ConversationItemTruncate) -> None:
+    # The service refuses a negative audio_end_ms (integer_below_min_value, reported).
     _non_negative("audio_end_ms", event.audio_end_ms)
     _non_negative("content_index", event.content_index)
-    _check_item_id(event.item_id)
 
 
 def _check_response_create(event: ResponseCreate) -> None:
@@ -301,12 +300,8 @@ def _check_response_create(event: ResponseCreate) -> None:
         _response("response", event.response)
 
 
-def _check_cancel(event: ResponseCancel) -> None:
-    if event.response_id == "":
-        _fail("response_id", "must not be empty")
-
-
 def _check_unknown(event: UnknownClientEvent) -> None:
+    # GA refuses beta event types (PROTOCOL.md section 9).
     if event.type in BETA_EVENT_TYPES:
         _fail("type", f"{event.type!r} is beta-only; use {BETA_EVENT_TYPES[event.type]}")
     if event.type in CLIENT_EVENT_TYPES:
@@ -319,9 +314,6 @@ _CHECKS: dict[type[object], Callable[[Any], None]] = {
     ResponseCreate: _check_response_create,
     ConversationItemTruncate: _check_truncate,
     ConversationItemCreate: lambda event: _item("item", event.item),
-    ConversationItemDelete: lambda event: _check_item_id(event.item_id),
-    ConversationItemRetrieve: lambda event: _check_item_id(event.item_id),
-    ResponseCancel: _check_cancel,
     UnknownClientEvent: _check_unknown,
 }
 

@@ -98,6 +98,8 @@ class SessionConnection:
         self.reconnecting = False
         #: Set when the connection was closed on purpose to be rotated.
         self.rotate_requested = False
+        #: Why the connection was dropped as stalled (until the receive loop handles it).
+        self.stall_reason: str | None = None
 
     @property
     def can_retry(self) -> bool:
@@ -135,10 +137,28 @@ class SessionConnection:
         """The client event an error was caused by, if known."""
         return self.conn.cause_of(event)
 
+    @property
+    def unsent_bytes(self) -> int:
+        """Bytes the connection holds that the network has not taken yet."""
+        return 0 if self.reconnecting else self.conn.unsent_bytes
+
+    async def drop_stalled(self, stalled_s: float) -> None:
+        """Nothing could be sent for `stalled_s`: drop the connection with the stale audio
+        it holds; the receive loop then reconnects (or ends the session, saying why)."""
+        if self.reconnecting or self.stall_reason is not None:
+            return
+        self.stall_reason = f"the network stalled: nothing could be sent for {stalled_s:g} s"
+        await self.conn.abort()
+
+    @property
+    def down(self) -> bool:
+        """Whether sends are being dropped: the connection is being replaced or was dropped."""
+        return self.reconnecting or self.stall_reason is not None
+
     async def send(self, event: Any) -> None:
         """Send; while the connection is being replaced, or when it is lost and will be, the
         event is dropped (the receive loop reconnects or ends the session)."""
-        if self.reconnecting:
+        if self.down:
             return
         try:
             await self.conn.send(event)
@@ -179,7 +199,7 @@ class SessionConnection:
         self.reconnecting = True
         with contextlib.suppress(Exception):
             await self.conn.close()
-        last: TransportError | None = None
+        last: Exception | None = None
         try:
             for attempt in range(self.policy.max_attempts):
                 await asyncio.sleep(self.policy.delay(attempt))
@@ -193,12 +213,22 @@ class SessionConnection:
                     last = exc
                     continue
                 self.conn = conn
-                await restore()
+                try:
+                    await restore()
+                except TimeoutError:
+                    # Connected, but the settings were never confirmed (a stalled service).
+                    last = RtError(
+                        f"the service did not confirm the session settings within "
+                        f"{SETUP_TIMEOUT_S:g} s"
+                    )
+                    await conn.abort()
+                    continue
                 self.reconnects += 1
                 return
         finally:
             self.reconnecting = False
-        raise last or RtError("could not reconnect")
+        attempts = self.policy.max_attempts
+        raise RtError(f"could not reconnect ({attempts} attempts): {last or 'no attempt made'}")
 
     async def close(self) -> None:
         """Close; a server that stopped reading never answers the close: abort then."""

@@ -5,25 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from realtime_cli.core.actions import (
+    HeardRevised,
     Interrupted,
     Notice,
+    ResponseFailed,
     ResponseStarted,
     ServerError,
     SpeechStarted,
     SpeechStopped,
     TranscriptDelta,
     TranscriptDone,
+    TranscriptFailed,
+    UserTurnCommitted,
 )
 from realtime_cli.core.pricing import Cost
 from realtime_cli.protocol import Usage
 
 __all__ = [
     "AudioDelta",
+    "HeardRevised",
     "Interrupted",
     "McpApprovalRequested",
     "McpProgress",
     "Notice",
     "ResponseDone",
+    "ResponseFailed",
     "ResponseStarted",
     "ServerError",
     "SpeechStarted",
@@ -32,6 +38,8 @@ __all__ = [
     "ToolCompleted",
     "TranscriptDelta",
     "TranscriptDone",
+    "TranscriptFailed",
+    "UserTurnCommitted",
     "VoiceEvent",
 ]
 
@@ -107,9 +115,13 @@ VoiceEvent = (
     | AudioDelta
     | TranscriptDelta
     | TranscriptDone
+    | TranscriptFailed
+    | UserTurnCommitted
     | Interrupted
     | ResponseStarted
     | ResponseDone
+    | ResponseFailed
+    | HeardRevised
     | ToolCalled
     | ToolCompleted
     | McpProgress

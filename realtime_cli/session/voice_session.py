@@ -25,6 +25,7 @@ import numpy as np
 
 from realtime_cli.audio import Speaker
 from realtime_cli.audio.interfaces import StopReporting
+from realtime_cli.config.session_builder import Vad, build_session
 from realtime_cli.core import (
     Action,
     AudioDone,
@@ -69,7 +70,6 @@ from realtime_cli.session.events import (
 )
 from realtime_cli.session.mcp_progress import McpTracker
 from realtime_cli.session.response_handles import ResponseHandle, ResponseHandles
-from realtime_cli.session.session_config import Vad, build_session
 from realtime_cli.session.supervised_tasks import SupervisedTasks
 from realtime_cli.session.tool_runner import ToolRunner
 from realtime_cli.session.tools import ToolRegistry, ToolSpec
@@ -123,7 +123,13 @@ class VoiceSession:
         self._tasks = SupervisedTasks(self._fail)
         self._handles = ResponseHandles()
         self._tools = ToolRunner(tools, self._tasks, self._stream.emit, self._deliver_tool)
-        self._pump = AudioPump(self.send_pcm16, self._stream.emit, self._tasks)
+        self._pump = AudioPump(
+            self.send_pcm16,
+            self._stream.emit,
+            self._tasks,
+            unsent_bytes=lambda: self._link.unsent_bytes,
+            on_stall=self._stalled,
+        )
         self._mcp = McpTracker()
         self._dropped_while_reconnecting = 0
         self._closed = False
@@ -242,6 +248,12 @@ class VoiceSession:
             try:
                 async for event in self._link:
                     await self._handle(event)
+                stall, self._link.stall_reason = self._link.stall_reason, None
+                if stall is not None and not self._closed:
+                    if not self._link.can_retry:
+                        raise RtError(f"{stall}; the connection was dropped")
+                    await self._reconnect(stall)
+                    continue
                 if not self._link.rotate_requested:
                     self._end()  # closed by close()
                     return
@@ -273,6 +285,9 @@ class VoiceSession:
                 {"reconnect": "done"},
             )
         )
+
+    async def _stalled(self) -> None:
+        await self._link.drop_stalled(self._pump.stall_s)
 
     async def _tick(self) -> None:
         while True:
@@ -437,7 +452,7 @@ class VoiceSession:
 
     async def send_pcm16(self, samples: bytes | np.ndarray[Any, Any]) -> None:
         """Append 24 kHz mono PCM16 to the input buffer (bytes or an int16 array)."""
-        if self._link.reconnecting:
+        if self._link.down:
             self._dropped_while_reconnecting += 1
             return
         if isinstance(samples, np.ndarray):
@@ -453,7 +468,17 @@ class VoiceSession:
         The frames are taken at once and sent by a separate task, so a stalled network never
         holds up the microphone: up to `max_backlog_s` of audio waits, then the oldest is
         dropped (counted in `dropped_audio_frames`) with a warning event."""
-        await self._pump.run(frames, lambda: self._closed, max_backlog_s)
+        try:
+            await self._pump.run(frames, self._ended, max_backlog_s)
+        except TransportError:
+            if self.failure is None:
+                raise
+        # The session failed first (e.g. a stall): its reason, not the closed socket's.
+        if self.failure is not None:
+            raise self.failure
+
+    def _ended(self) -> bool:
+        return self._closed or self.failure is not None
 
     async def commit(self, *, respond: bool = True) -> ResponseHandle | None:
         """End the user's turn (manual turns): commit the input, then ask for a response."""

@@ -57,6 +57,7 @@ from realtime_cli.transport.errors import ConnectionTimeout, TransportError
 from realtime_cli.transport.event_log import EventLog
 from realtime_cli.transport.handshake import ConnectOptions, connect_failure
 from realtime_cli.transport.redact import RedactingLogger, scrub
+from realtime_cli.transport.send_buffers import WRITE_LIMIT, cap_kernel_send_buffer, unsent_bytes
 from realtime_cli.transport.urls import display_url
 
 __all__ = ["DEFAULT_FATAL_GRACE", "Connect", "RealtimeConnection", "ReceivedEvent", "connect"]
@@ -146,12 +147,14 @@ class RealtimeConnection:
                 open_timeout=options.open_timeout,
                 close_timeout=CLOSE_TIMEOUT,
                 logger=ws_logger,
+                write_limit=WRITE_LIMIT,
             )
         except Exception as exc:
             error = connect_failure(exc, url, timeout=options.open_timeout, secret=options.api_key)
             if error is None:
                 raise
             raise error from exc
+        cap_kernel_send_buffer(ws.transport.get_extra_info("socket"))
         conn = cls(ws, options, event_log=event_log, fatal_grace=fatal_grace, remembered=remembered)
         if wait_for_session:
             await conn._await_first_event()
@@ -309,6 +312,11 @@ class RealtimeConnection:
         self._closed_by_client = True
         self._ws.transport.abort()
         await self._ws.wait_closed()
+
+    @property
+    def unsent_bytes(self) -> int:
+        """Bytes sent but not yet delivered to the peer (library and kernel buffers)."""
+        return unsent_bytes(self._ws.transport)
 
     @property
     def closed(self) -> bool:

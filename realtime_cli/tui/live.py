@@ -52,6 +52,16 @@ class LiveScreen:
         # The transcript can never show more turns than the terminal has lines.
         self._live.update(render_screen(view, max_turns=self.console.height), refresh=False)
 
+    def cropped(self, view: TalkView) -> bool:
+        """Whether the screen for `view` leaves turns out (they did not fit the terminal)."""
+        screen = render_screen(view, max_turns=len(view.turns))
+        options = self.console.options.update(height=None)
+        lines = sum(
+            len(self.console.render_lines(part, options, pad=False))
+            for part in (screen.header, screen.transcript, screen.footer)
+        )
+        return lines > self.console.height
+
     def print(self, renderable: RenderableType) -> None:
         """Print above the live screen (for example the summary, after `stop`)."""
         self.console.print(renderable)

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from realtime_cli.core.actions import Action
 from realtime_cli.tui.sanitize import one_line
-from realtime_cli.tui.state import Status, TalkView, Turn
+from realtime_cli.tui.state import TRANSCRIPT_WAIT_S, Status, TalkView, Turn
 
 __all__ = ["PlainTranscript", "plain_line"]
 
@@ -17,10 +17,20 @@ def plain_line(turn: Turn) -> str | None:
     """The line for one finished utterance, or `None` when it has no text to show."""
     if turn.role == "user":
         text = one_line(turn.text)
+        if turn.failure:
+            return f"you: ({one_line(turn.failure)})"
+        if turn.untranscribed and not text:
+            return "you: (not transcribed)"
+        if turn.overdue and not text:
+            return f"you: (no transcript after {TRANSCRIPT_WAIT_S:g} s)"
         return f"you: {text}" if text else None
+    if turn.failure:
+        text = one_line(turn.text)
+        return f"assistant: {text + ' ' if text else ''}({one_line(turn.failure)})"
     if turn.interrupted:
         heard, unheard = one_line(turn.heard_text), one_line(turn.unheard_text)
-        line = f"assistant (interrupted at {turn.heard_ms / 1000:.1f} s):"
+        estimate = ", heard text estimated" if turn.heard_estimated else ""
+        line = f"assistant (interrupted at {turn.heard_ms / 1000:.1f} s{estimate}):"
         if heard:
             line += f" {heard}"
         if unheard:

@@ -34,6 +34,7 @@ __all__ = [
     "STATUS_STYLES",
     "UNHEARD_STYLE",
     "TalkScreen",
+    "echo_label",
     "mic_meter",
     "push_to_talk_line",
     "render_footer",
@@ -97,6 +98,14 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
+def echo_label(view: TalkView) -> Text:
+    """The echo mode and, once the assistant has spoken, how much echo it removes."""
+    label = Text.assemble(("  echo ", "dim"), view.echo_mode or "off")
+    if view.echo_removed_db is not None:
+        label.append(f" -{max(0.0, view.echo_removed_db):.0f} dB", style="dim")
+    return label
+
+
 def push_to_talk_line(view: TalkView) -> Text | None:
     """What the user does next with manual turns (None when the service detects turns)."""
     state = view.push_to_talk
@@ -140,6 +149,8 @@ def render_header(view: TalkView) -> RenderableType:
         ("  stop ", "dim"),
         _ms(view.last_barge_in_ms),
     )
+    if view.echo_mode is not None:
+        latency.append_text(echo_label(view))
     spend = Text.assemble(
         ("tokens ", "dim"),
         f"{view.input_tokens:,}",
@@ -163,26 +174,50 @@ def render_header(view: TalkView) -> RenderableType:
     return Group(*rows, Rule(style="dim"))
 
 
-def _row(left: Text, right: Text) -> Table:
-    # One grid per row: a long right cell on one row must not narrow the left one on another.
-    grid = Table.grid(expand=True, padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1, justify="right", no_wrap=True, overflow="ellipsis")
-    grid.add_row(left, right)
-    return grid
+def _row(left: Text, right: Text) -> _Row:
+    return _Row(left, right)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """Left and right on one line when both fit; on a narrow terminal, one under the other,
+    each cut at the edge (nothing of the cost or the status goes missing)."""
+
+    left: Text
+    right: Text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if self.left.cell_len + 1 + self.right.cell_len <= width:
+            # One grid per row: a long right cell on one row must not narrow another's left.
+            grid = Table.grid(expand=True, padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column(ratio=1, justify="right", no_wrap=True, overflow="ellipsis")
+            grid.add_row(self.left, self.right)
+            yield grid
+            return
+        for part in (self.left, self.right):
+            yield from part.wrap(console, width, overflow="fold")
 
 
 def render_turn(turn: Turn) -> Text:
     """The text of one utterance: the user's tinted, an interrupted answer's unheard rest
     struck through, a still-streaming one with a cursor."""
+    if turn.failure is not None:
+        body = Text(printable(turn.text) + " " if turn.text else "")
+        body.append(f"({printable(turn.failure)})", style="bold red")
+        return body
     if turn.role == "user":
+        if turn.untranscribed and not turn.text:
+            return Text("(not transcribed)", style="dim italic")
         if not turn.text:
             return Text("…", style="dim")
         body = Text(printable(turn.text), style=USER_TEXT_STYLE)
     elif turn.interrupted:
         body = Text(printable(turn.heard_text))
         body.append(printable(turn.unheard_text), style=UNHEARD_STYLE)
-        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s)", style="dim italic")
+        estimate = ", heard text estimated" if turn.heard_estimated else ""
+        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s{estimate})", style="dim italic")
         return body
     else:
         body = Text(printable(turn.text))

@@ -24,8 +24,10 @@ from enum import StrEnum
 
 from realtime_cli.core.actions import (
     Action,
+    HeardRevised,
     Interrupted,
     Notice,
+    ResponseFailed,
     ResponseFinished,
     ResponseStarted,
     RunTool,
@@ -34,6 +36,8 @@ from realtime_cli.core.actions import (
     SpeechStopped,
     TranscriptDelta,
     TranscriptDone,
+    TranscriptFailed,
+    UserTurnCommitted,
 )
 from realtime_cli.core.pricing import Cost, estimate_cost
 from realtime_cli.protocol import Usage
@@ -50,6 +54,9 @@ __all__ = [
 
 #: The quietest level the meter shows; anything below reads as silence.
 MIC_FLOOR_DBFS = -60.0
+#: How long plain output holds later lines back for a user turn's late transcript (the
+#: service sends it 0.5-1.4 s after the commit, during the answer), so lines keep turn order.
+TRANSCRIPT_WAIT_S = 5.0
 
 
 class Status(StrEnum):
@@ -107,6 +114,19 @@ class Turn:
     received_ms: int = 0
     latency_ms: float | None = None
     settled: bool = False
+    #: The heard part is an estimate (aligned to the audio played by speaking rate).
+    heard_estimated: bool = False
+    #: A user turn whose audio is not transcribed (transcription off).
+    untranscribed: bool = False
+    #: A user turn whose transcript had not come (or stopped) when plain output moved on.
+    overdue: bool = False
+    #: Why this turn has no (complete) text: a failed transcription, a failed or
+    #: incomplete response, in the service's words.
+    failure: str | None = None
+    #: When the turn appeared (plain output waits a little for late user transcripts).
+    started_at: float = 0.0
+    #: Already handed out by `take_settled`.
+    taken: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +170,11 @@ class TalkView:
     talk_key: str | None = None
     #: A yes/no question waiting for the user (a tool to confirm, an MCP approval).
     question: str | None = None
+    #: Echo handling of the microphone (aec, gate, off; None: not a live microphone) and how
+    #: much echo it removes while the assistant speaks (dB, None before it has spoken).
+    echo_mode: str | None = None
+    echo_removed_db: float | None = None
     _by_item: dict[str, Turn] = field(default_factory=dict, init=False, repr=False)
-    _settled: deque[Turn] = field(default_factory=deque, init=False, repr=False)
     _pending_latency: float | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -175,9 +198,30 @@ class TalkView:
         return self.barge_in_latencies_ms[-1] if self.barge_in_latencies_ms else None
 
     def take_settled(self) -> list[Turn]:
-        """The turns that became final since the last call, in the order they did."""
-        taken = list(self._settled)
-        self._settled.clear()
+        """The turns that became final since the last call, in conversation order.
+
+        A user turn still waiting for its transcript holds the later ones back for up to
+        `TRANSCRIPT_WAIT_S` (the transcript is late on the service, often after the
+        answer), so each line lands in its turn."""
+        taken: list[Turn] = []
+        for turn in self.turns:
+            if turn.taken:
+                continue
+            if not turn.settled:
+                if turn.role != "user" or turn.item_id is None:
+                    continue
+                if self.status is not Status.CLOSED:
+                    if self.now - turn.started_at < TRANSCRIPT_WAIT_S:
+                        break
+                    # Transcription deltas can stop with no error (reported): the line
+                    # goes out in its place with what came, or says nothing came.
+                    turn.overdue = True
+                    turn.done = True
+                    self._settle(turn)
+                elif not turn.text:
+                    continue
+            turn.taken = True
+            taken.append(turn)
         return taken
 
     # ---- inputs from the session -----------------------------------------------------------
@@ -197,6 +241,11 @@ class TalkView:
     def set_mic_level(self, dbfs: float | None) -> None:
         """The microphone's current level in dBFS (`None` when the mic is closed)."""
         self.mic_dbfs = None if dbfs is None else max(MIC_FLOOR_DBFS, min(0.0, dbfs))
+
+    def set_echo(self, mode: str, removed_db: float | None) -> None:
+        """The echo mode in use and its live figure."""
+        self.echo_mode = mode
+        self.echo_removed_db = removed_db
 
     def set_mic_rms(self, rms: float) -> None:
         """The microphone's current RMS level of float samples (0..1)."""
@@ -277,6 +326,13 @@ class TalkView:
                 turn.text += action.text
             case TranscriptDone(role="user"):
                 self._user_done(action.item_id, action.text)
+            case TranscriptFailed():
+                turn = self._user_turn(action.item_id)
+                turn.failure = f"transcription failed: {action.message}"
+                turn.done = True
+                self._settle(turn)
+            case UserTurnCommitted():
+                self._committed(action)
             case TranscriptDelta():
                 turn = self._assistant_turn(action.item_id)
                 if not turn.interrupted:
@@ -287,7 +343,7 @@ class TalkView:
                 self._interrupted(action)
             case SpeechStarted():
                 self.status = Status.USER_SPEAKING
-                self._speech_placeholder()
+                self._speech_placeholder(action.item_id)
             case SpeechStopped():
                 if self.status is Status.USER_SPEAKING:
                     self.status = Status.THINKING
@@ -301,6 +357,10 @@ class TalkView:
                     self.status = Status.THINKING
             case ResponseFinished():
                 self._response_finished(action)
+            case ResponseFailed():
+                self._response_failed(action)
+            case HeardRevised():
+                self._heard_revised(action)
             case ServerError():
                 self.notices.append(ViewNotice(_error_text(action), "error", self.now))
             case Notice():
@@ -311,6 +371,7 @@ class TalkView:
                 pass
 
     def _append(self, turn: Turn) -> Turn:
+        turn.started_at = self.now
         self.turns.append(turn)
         if turn.role == "user":
             self.user_turns += 1
@@ -324,30 +385,52 @@ class TalkView:
                 self._by_item.pop(dropped.item_id, None)
         return turn
 
-    def _speech_placeholder(self) -> None:
+    def _speech_placeholder(self, item_id: str | None = None) -> None:
         last = self.turns[-1] if self.turns else None
         # A false start leaves an empty placeholder: reuse it rather than pile up.
-        if last is None or not (last.role == "user" and last.item_id is None):
-            self._append(Turn("user", None))
+        reuse = (
+            last is not None
+            and last.role == "user"
+            and not last.text
+            and not last.settled
+            and last.item_id in (None, item_id)
+        )
+        if last is not None and reuse:
+            if item_id is not None and last.item_id is None:
+                last.item_id = item_id
+                self._by_item[item_id] = last
+            return
+        if item_id is not None and item_id in self._by_item:
+            return
+        self._append(Turn("user", item_id))
 
     def _user_turn(self, item_id: str) -> Turn:
+        """The user turn of `item_id`. The service names the item at `speech_started` and
+        at the commit, before any transcript, so transcripts (late, and not always in
+        order) are matched by id, never by position."""
         turn = self._by_item.get(item_id)
         if turn is not None:
             return turn
-        # Transcription runs after the turn is committed, often while the answer already
-        # streams: the text belongs to the oldest speech placeholder still waiting for one.
-        for placeholder in self.turns:
+        # Manual turns: the newest placeholder (push-to-talk) is the one being committed.
+        for placeholder in reversed(self.turns):
             if placeholder.role == "user" and placeholder.item_id is None:
                 placeholder.item_id = item_id
                 self._by_item[item_id] = placeholder
                 return placeholder
         return self._append(Turn("user", item_id))
 
+    def _committed(self, action: UserTurnCommitted) -> None:
+        turn = self._user_turn(action.item_id)
+        if not action.transcribed and not turn.text:
+            turn.untranscribed = True
+            turn.done = True
+            self._settle(turn)
+
     def _user_done(self, item_id: str, text: str) -> None:
         turn = self._user_turn(item_id)
         turn.text = text
         turn.done = True
-        if not text.strip():
+        if not text.strip() and not turn.settled:
             # Noise transcribed to nothing: not an utterance.
             if turn in self.turns:
                 self.turns.remove(turn)
@@ -386,6 +469,7 @@ class TalkView:
         turn.unheard_text = action.unheard_text
         turn.heard_ms = action.heard_ms
         turn.received_ms = action.received_ms
+        turn.heard_estimated = action.estimated
         full = action.heard_text + action.unheard_text
         if len(full) >= len(turn.text):
             turn.text = full
@@ -406,6 +490,36 @@ class TalkView:
             if self.status is Status.THINKING:
                 self.status = Status.LISTENING
 
+    def _response_failed(self, action: ResponseFailed) -> None:
+        """A failed or incomplete answer is shown in its turn, in the service's words."""
+        what = action.reason or action.code or action.status
+        text = f"response {action.status} ({what})"
+        if action.message:
+            text += f": {action.message}"
+        if action.retry_after_s is not None:
+            text += f" [retry in {action.retry_after_s:.1f} s]"
+        turns = [t for t in self.turns if t.response_id == action.response_id]
+        turn = (
+            turns[-1]
+            if turns
+            else self._append(Turn("assistant", None, response_id=action.response_id))
+        )
+        turn.failure = text
+        turn.done = True
+        self._settle(turn)
+        level = "error" if action.status == "failed" else "warning"
+        self.notices.append(ViewNotice(text, level, self.now))
+
+    def _heard_revised(self, action: HeardRevised) -> None:
+        """Audio cut after its response finished: more of the cost went to unheard audio."""
+        if action.generated_audio_ms <= 0:
+            return
+        before = action.heard_before_ms / action.generated_audio_ms
+        after = action.heard_audio_ms / action.generated_audio_ms
+        was = estimate_cost(action.usage, self.model, heard_fraction=before).unheard
+        now = estimate_cost(action.usage, self.model, heard_fraction=after).unheard
+        self.cost = Cost(self.cost.total, self.cost.unheard + now - was)
+
     def _add_usage(self, usage: Usage, action: ResponseFinished) -> None:
         if isinstance(usage.input_tokens, int):
             self.input_tokens += usage.input_tokens
@@ -424,13 +538,7 @@ class TalkView:
                 self._settle(turn)
 
     def _settle(self, turn: Turn) -> None:
-        if turn.settled:
-            return
         turn.settled = True
-        self._settled.append(turn)
-        if len(self._settled) > self.max_turns:
-            # Nobody is taking them (no plain output): keep memory bounded.
-            self._settled.popleft()
 
 
 def _error_text(action: ServerError) -> str:

@@ -23,6 +23,7 @@ import soxr
 from numpy.typing import NDArray
 
 from realtime_cli.audio.playback import SoundDeviceSpeaker
+from realtime_cli.audio.playback_buffer import BufferedOutput
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.synth import SAMPLE_RATE, speak
 from realtime_cli.protocol import ConversationItemTruncate, InputAudioBufferSpeechStarted, ServerVad
@@ -67,7 +68,7 @@ def _truncates(emu: Emulator, connection: int) -> list[ConversationItemTruncate]
     return [e for e in emu.client_events(connection) if isinstance(e, ConversationItemTruncate)]
 
 
-def _align(reference: NDArray[np.float32], capture: NDArray[np.float32]) -> int:
+def align(reference: NDArray[np.float32], capture: NDArray[np.float32]) -> int:
     """The offset of `reference` in `capture` (both 24 kHz), by FFT cross-correlation."""
     ref = reference[: 2 * SAMPLE_RATE]
     n = 1 << int(np.ceil(np.log2(capture.size + ref.size)))
@@ -75,7 +76,7 @@ def _align(reference: NDArray[np.float32], capture: NDArray[np.float32]) -> int:
     return int(np.argmax(corr[: capture.size]))
 
 
-def _cut(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> int:
+def _least_squares_cut(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> int:
     """Where the reply stops in `heard` (aligned with it): the split that best explains
     `heard` as the reference up to there and silence after it (least squares)."""
     n = min(reference.size, heard.size)
@@ -89,10 +90,42 @@ def _cut(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> int:
     return int(np.argmin(np.concatenate(([0.0], np.cumsum(d)))))
 
 
+def cut_span(reference: NDArray[np.float32], heard: NDArray[np.float32]) -> tuple[int, int]:
+    """Where the reply stops in `heard` (aligned with it), as a span: in a gap between words
+    the recording cannot tell where in the gap the cut fell, any point up to where the
+    reply's sound resumes is as good."""
+    cut = _least_squares_cut(reference, heard)
+    resumes = np.flatnonzero(np.abs(reference[cut:]) > 0.01)
+    return cut, cut + (int(resumes[0]) if resumes.size else 0)
+
+
 async def _speak_into(session: VoiceSession) -> None:
     for start in range(0, USER_SPEECH.size - FRAME + 1, FRAME):
         await session.send_pcm16(USER_SPEECH[start : start + FRAME])
         await asyncio.sleep(FRAME / SAMPLE_RATE)
+
+
+async def interrupt_reply(
+    session: VoiceSession, emu: Emulator, connection: int, play_s: float, *, settle_s: float
+) -> ConversationItemTruncate:
+    """Ask for the long reply, let about `play_s` of it play, then speak over it until the
+    session truncates it; wait `settle_s` more. The truncate the emulator received."""
+    speaker = session.speaker
+    assert isinstance(speaker, BufferedOutput)
+    await session.say("Talk for a while.")
+    async with asyncio.timeout(10):
+        while not speaker.buffer.primed:
+            await asyncio.sleep(0.002)
+    await asyncio.sleep(play_s)
+    talking = asyncio.create_task(_speak_into(session))
+    try:
+        async with asyncio.timeout(10):
+            while not _truncates(emu, connection):
+                await asyncio.sleep(0.002)
+        await asyncio.sleep(settle_s)
+    finally:
+        talking.cancel()
+    return _truncates(emu, connection)[0]
 
 
 async def barge_in_on_device(
@@ -121,20 +154,8 @@ async def barge_in_on_device(
             connection = emu.connections[-1].index
             if prelude is not None:
                 await prelude(session)
-            await session.say("Talk for a while.")
-            async with asyncio.timeout(10):
-                while not speaker.buffer.primed:
-                    await asyncio.sleep(0.002)
-            await asyncio.sleep(play_s)
-            talking = asyncio.create_task(_speak_into(session))
-            try:
-                async with asyncio.timeout(10):
-                    while not _truncates(emu, connection):
-                        await asyncio.sleep(0.002)
-                await asyncio.sleep(0.3)  # the monitor receives what follows the cut
-            finally:
-                talking.cancel()
-            truncate = _truncates(emu, connection)[0]
+            # Then 0.3 s more: the monitor receives what follows the cut.
+            truncate = await interrupt_reply(session, emu, connection, play_s, settle_s=0.3)
             trigger = session.speech_started_at
             reported = session.barge_in_ms[0]
             latency_ms = float(speaker._nominal_latency) * 1000
@@ -143,12 +164,8 @@ async def barge_in_on_device(
         capture48 = tap.stop()
     assert trigger is not None
     capture = soxr.resample(capture48.astype(np.float32) / 32768, 48000, SAMPLE_RATE)
-    offset = _align(reference, capture)
-    cut = _cut(reference, capture[offset:])
-    # In a gap between words the monitor cannot tell where in the gap the cut fell: any
-    # point up to where the reply's sound resumes is as good.
-    resumes = np.flatnonzero(np.abs(reference[cut:]) > 0.01)
-    upper = cut + (int(resumes[0]) if resumes.size else 0)
+    offset = align(reference, capture)
+    cut, upper = cut_span(reference, capture[offset:])
     end = truncate.audio_end_ms * SAMPLE_RATE / 1000
     error = min(0.0, end - cut) + max(0.0, end - upper)
     stop_ms = None

@@ -39,6 +39,11 @@ class MonitorTap:
         """The index of the next sample to arrive (to find a moment in the recording)."""
         return sum(len(c) for _, c in list(self._chunks)) // 2
 
+    def samples_since(self, index: int) -> NDArray[np.int16]:
+        """What has arrived from sample `index` on (while recording)."""
+        raw = b"".join(c for _, c in list(self._chunks))
+        return np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2")[index:]
+
     def stop(self) -> NDArray[np.int16]:
         """Stop recording; every sample so far."""
         self._proc.terminate()

@@ -201,3 +201,21 @@ def test_the_recommendation_scales_with_the_echo_not_the_chirp_level() -> None:
     assert loud == soft
     assert loud.action == "lower-volume"
     assert math.isclose(loud.lower_by_db, 8.0)
+
+
+def test_echo_mode_advice_from_a_measured_cancellation() -> None:
+    from realtime_cli.audio.doctor import frame_peaks_dbfs, measure_cancellation
+    from realtime_cli.audio.echo_canceller import GATE_DB, Aec3Canceller
+    from tests.audio.signals import room_echo, speech_like
+
+    far = speech_like("This is rt checking how much of its own voice your microphone hears.")
+    mic = room_echo(far, gain_db=-6.0)
+    # The loud 10 ms frames sit well above the average level: predictions must use them.
+    assert frame_peaks_dbfs(mic, 24000) > measure_level(mic, 24000).rms_dbfs + 3.0
+    aec = measure_cancellation(mic, far, Aec3Canceller(), gate_db=GATE_DB)
+    assert aec.mode == "aec" and aec.residual_peak_dbfs is not None
+    assert aec.residual_peak_dbfs < BARGE_IN_DBFS < aec.echo_peak_dbfs
+    # No canceller: the gate is enough for a moderate echo, not for one as loud as played.
+    assert measure_cancellation(mic, far, None, gate_db=GATE_DB).mode == "gate"
+    loud = room_echo(far, gain_db=12.0) * 0.9
+    assert measure_cancellation(loud, far, None, gate_db=GATE_DB).mode == "headphones"

@@ -49,19 +49,22 @@ def test_a_finished_short_item_plays_without_waiting() -> None:
     np.testing.assert_array_equal(pb.render(720), as_float(audio))
 
 
-def test_never_reprimes_in_the_middle_of_an_utterance() -> None:
+def test_an_underrun_resumes_after_a_short_cushion_and_raises_the_start_target() -> None:
     pb = PlaybackBuffer(24000, prebuffer_s=0.1)
     audio = tone_pcm16(440, 0.5)
     pb.play(audio[:4800], "a")
     render_many(pb, 30)  # 300 ms: the queue ran dry after 200 ms
     assert pb.primed
     assert pb.underruns == 0  # a gap is only an underrun if the item goes on
-    pb.play(audio[4800:5280], "a")  # 20 ms, far below the prebuffer
-    out = pb.render(BLOCK)
-    np.testing.assert_array_equal(out, as_float(audio[4800 : 4800 + BLOCK]))
+    pb.play(audio[4800:6000], "a")  # 50 ms, far below the start target
+    out = render_many(pb, 3)
+    # 30 ms of silence, then the audio goes on where it stopped (no re-priming wait).
+    assert not out[:720].any()
+    np.testing.assert_array_equal(out[720:], as_float(audio[4800 : 4800 + 3 * BLOCK - 720]))
     assert pb.underruns == 1
-    # Adaptive: the next utterance waits longer.
-    assert pb.prebuffer_samples > 2400
+    # The next utterance starts with what would have covered the gap: the 200 ms it started
+    # with + the 100 ms gap + the 30 ms cushion.
+    assert pb.prebuffer_samples == 4800 + 2400 + 720
 
 
 def test_a_new_item_after_the_end_of_one_primes_again_without_underrun() -> None:

@@ -8,6 +8,10 @@ API at them through the ALSA pulse plugin (ALSA_CONFIG_PATH):
   vspeaker_monitor  input: what was played to vspeaker
   vmic              input: a source fed by playing into the null sink `vmic_feed`
 
+`echo_path()` adds an acoustic echo: a module-loopback from what the speaker plays
+(vspeaker.monitor) into vmic_feed, with a delay and a gain, like a laptop's speakers heard by
+its own microphone; `room_noise()` adds white noise to the microphone.
+
 Needs the Debian packages pulseaudio, pulseaudio-utils and libasound2-plugins (plus
 libportaudio2). Only processes started here are stopped, by their PIDs.
 """
@@ -34,6 +38,20 @@ pcm.vmic { type pulse device "vmic" handle_underrun false hint.show on }
 pcm.!default { type pulse handle_underrun false hint.show on }
 ctl.!default { type pulse }
 """
+# Room noise on stdout (48 kHz s16le mono) until the reader goes away: argv[1] is dBFS RMS.
+_NOISE = """\
+import sys
+import numpy as np
+level = 10 ** (float(sys.argv[1]) / 20) * 32768
+rng = np.random.default_rng(1)
+try:
+    while True:
+        block = np.clip(rng.standard_normal(4800) * level, -32768, 32767).astype("<i2")
+        sys.stdout.buffer.write(block.tobytes())
+        sys.stdout.buffer.flush()
+except (BrokenPipeError, KeyboardInterrupt):
+    pass
+"""
 # handle_underrun false: the plugin would otherwise turn a server underrun into an ALSA xrun,
 # and PortAudio's xrun recovery can restart the stream over and over.
 
@@ -54,6 +72,7 @@ class VirtualAudio:
         self.env: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
         self._procs: list[subprocess.Popen[bytes]] = []
+        self._noise: list[subprocess.Popen[bytes]] = []
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
@@ -133,6 +152,74 @@ class VirtualAudio:
         )
         self._procs.append(proc)
         return proc
+
+    def echo_path(self, gain_db: float, delay_ms: int = 60) -> None:
+        """Route the speaker's output into the microphone `delay_ms` late at `gain_db`."""
+        self.echo_off()
+        # adjust_time=0: a room's delay is fixed, while the loopback's rate control would
+        # otherwise wander 40-90 ms for its first seconds, which no acoustic path does.
+        self._check(
+            "pactl", "load-module", "module-loopback", "source=vspeaker.monitor",
+            "sink=vmic_feed", f"latency_msec={delay_ms}", "adjust_time=0",
+            "source_dont_move=true", "sink_dont_move=true",
+            "sink_input_properties=media.name=echo-path",
+        )  # fmt: skip
+        deadline = time.monotonic() + 5
+        while (index := self._echo_sink_input()) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the echo path's loopback did not appear")
+            time.sleep(0.05)
+        # A plain number is a linear amplitude factor for pactl.
+        self._check("pactl", "set-sink-input-volume", index, f"{10 ** (gain_db / 20):.6f}")
+
+    def _echo_sink_input(self) -> str | None:
+        current = None
+        for raw in self._run("pactl", "list", "sink-inputs").stdout.decode().splitlines():
+            line = raw.strip()
+            if line.startswith("Sink Input #"):
+                current = line.removeprefix("Sink Input #")
+            elif line == 'media.name = "echo-path"':
+                return current
+        return None
+
+    def echo_off(self) -> None:
+        """Remove the echo path (if any)."""
+        for line in self._run("pactl", "list", "short", "modules").stdout.decode().splitlines():
+            fields = line.split("\t")
+            if len(fields) > 2 and fields[1] == "module-loopback" and "echo-path" in line:
+                self._run("pactl", "unload-module", fields[0])
+
+    def room_noise(self, level_dbfs: float) -> None:
+        """White noise at `level_dbfs` RMS into the microphone until `noise_off()`."""
+        self.noise_off()
+        generator = subprocess.Popen(
+            [sys.executable, "-c", _NOISE, str(level_dbfs)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        player = subprocess.Popen(
+            ["pacat", "--playback", "--raw", "--format=s16le", f"--rate={RATE}",
+             "--channels=1", "--device=vmic_feed", "--latency-msec=50"],
+            stdin=generator.stdout, env=self._client_env(), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        assert generator.stdout is not None
+        generator.stdout.close()  # the player holds the pipe now
+        self._noise = [generator, player]
+        self._procs += self._noise
+
+    def noise_off(self) -> None:
+        """Stop the room noise (if any)."""
+        for proc in self._noise:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=3)
+            self._procs.remove(proc)
+        self._noise = []
+
+    def _check(self, *args: str) -> None:
+        result = self._run(*args)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)}: {result.stderr.decode().strip()}")
 
     def use_in_this_process(self) -> Any:
         """Point this process's PortAudio at the virtual devices; returns sounddevice."""

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,6 +63,44 @@ def emulator() -> Iterator[Emu]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+StartEmulator = Callable[..., Emu]
+
+
+@pytest.fixture
+def start_emulator() -> Iterator[StartEmulator]:
+    """Start `rt emulator --speed 50` (live realism unless `--exact` is passed) with extra
+    arguments; each is stopped with SIGINT and must exit cleanly."""
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> Emu:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "realtime_cli", "emulator", "--port", "0", "--speed", "50",
+             *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        processes.append(process)
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("base_url: "), line
+        return Emu(line.removeprefix("base_url: "))
+
+    yield start
+    for process in processes:
+        process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            _, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        assert process.returncode == 0, err
+        assert "Traceback" not in err, err
 
 
 @dataclass
@@ -180,7 +218,7 @@ def scripted_emulator() -> Iterator[EmulatorThread]:
 
 @pytest.fixture
 def pty_runs() -> Iterator[list[PtyRun]]:
-    """`PtyRun`s a test started: killed if still running, their terminals closed."""
+    """`rt` runs on pseudo-terminals to close (killing the child if still running) after a test."""
     runs: list[PtyRun] = []
     yield runs
     for run in runs:

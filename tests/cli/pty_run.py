@@ -52,12 +52,14 @@ def rt_env(base_url: str, home: Path, extra: dict[str, str] | None = None) -> di
 class PtyRun:
     """`python -m realtime_cli ARGS` on a fresh pty of WIDTH x HEIGHT."""
 
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str], width: int = WIDTH, height: int = HEIGHT
+    ) -> None:
         self.master, self.slave = os.openpty()
-        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
         #: The terminal's settings before the child touched them.
         self.initial_modes = termios.tcgetattr(self.slave)
-        self.terminal = Terminal(WIDTH, HEIGHT)
+        self.terminal = Terminal(width, height)
         self.raw = ""
         #: Every status word the header showed, in order, without repeats.
         self.statuses: list[str] = []

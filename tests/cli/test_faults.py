@@ -6,66 +6,24 @@ and whatever text was streamed before it stays on stdout.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Emu, Run, rt
+from tests.cli.conftest import Emu, Run, StartEmulator, rt
 
 PROMPT = "Tell me a story about a cat and a dog"
 ANSWER = f"You said: {PROMPT}."
 
-StartEmulator = Callable[..., Emu]
-
 
 @pytest.fixture
-def faulty() -> Iterator[StartEmulator]:
-    """Start `rt emulator` with extra arguments (e.g. `--fault`, "drop-1011")."""
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(*args: str) -> Emu:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "realtime_cli",
-                "emulator",
-                "--port",
-                "0",
-                "--speed",
-                "50",
-                "--exact",
-                *args,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        processes.append(process)
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        assert line.startswith("base_url: "), line
-        return Emu(line.removeprefix("base_url: "))
-
-    yield start
-    for process in processes:
-        process.send_signal(signal.SIGINT)
-    for process in processes:
-        try:
-            _, err = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        assert process.returncode == 0, err
-        assert "Traceback" not in err, err
+def faulty(start_emulator: StartEmulator) -> StartEmulator:
+    """Start `rt emulator --exact` (the fixed replies asserted here) with extra arguments
+    (e.g. `--fault`, "drop-1011")."""
+    return lambda *args: start_emulator("--exact", *args)
 
 
 def one_line_error(run: Run) -> str:

@@ -307,3 +307,42 @@ def test_unknown_voice_is_refused_before_connecting(tmp_path: Path) -> None:
     run = rt("talk", "--voice", "alloyy", "--input-file", str(DEMO), base_url=CLOSED, home=tmp_path)
     assert run.code == 2
     assert _one_line(run).startswith('rt: error: command line: voice: expected one of "alloy"')
+
+
+def test_ctrl_c_while_reconnecting_ends_at_once(tmp_path: Path) -> None:
+    # An emulator of its own, killed mid-conversation: rt talk is reconnecting (refused,
+    # with backoff) when Ctrl-C comes.
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "realtime_cli", "emulator", "--speed", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=rt_environ(None, None, tmp_path, {"PYTHONUNBUFFERED": "1"}),
+    )
+    assert emulator.stdout is not None
+    base_url = emulator.stdout.readline().strip().removeprefix("base_url: ")
+    talk = subprocess.Popen(
+        [sys.executable, "-m", "realtime_cli", "talk", "--input-file", str(DEMO),
+         "--output-file", str(tmp_path / "reply.wav"), "--plain", "--max-seconds", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=rt_environ(base_url, home=tmp_path),
+    )  # fmt: skip
+    try:
+        time.sleep(4)
+        emulator.kill()
+        emulator.wait()
+        time.sleep(2)
+        assert talk.poll() is None
+        sent = time.monotonic()
+        talk.send_signal(signal.SIGINT)
+        _, err = talk.communicate(timeout=20)
+        assert time.monotonic() - sent < 3.0, err
+    finally:
+        for process in (emulator, talk):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    # The conversation had started: Ctrl-C ends it as usual, with its summary and files.
+    assert talk.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"file: {tmp_path / 'reply.wav'}" in err
+    assert wav_info(tmp_path / "reply.wav").rate == 24000

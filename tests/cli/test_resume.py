@@ -57,7 +57,8 @@ def test_resume_from_a_log_seeds_what_was_said_and_heard(emulator: Emu, tmp_path
     assert first.code == 0, first.err
     lines = first.out.splitlines()
     cut = next(line for line in lines if line.startswith("assistant (interrupted"))
-    heard = re.sub(r"^assistant \(interrupted at [\d.]+ s\): ", "", cut).split(" [unheard:")[0]
+    prefix = r"^assistant \(interrupted at [\d.]+ s, heard text estimated\): "
+    heard = re.sub(prefix, "", cut).split(" [unheard:")[0]
     assert heard
 
     second = _talk(

@@ -104,7 +104,7 @@ def test_barge_in_strikes_through_exactly_the_unheard_words(
     pty_runs.append(run)
     _assert_clean_exit(run)
     term = run.terminal
-    cut = _line(term, r"\(interrupted at \d+\.\d s\)$")
+    cut = _line(term, r"\(interrupted at \d+\.\d s, heard text estimated\)$")
     assert cut.startswith("assistant ")
     struck = term.styled("strike")
     assert len(struck) == 1, struck

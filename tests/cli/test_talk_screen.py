@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import wave
 from pathlib import Path
 
+import numpy as np
+
+from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
+from tests.audio.virtual_audio import VirtualAudio
 from tests.cli.conftest import Emu, rt
 from tests.cli.pty_run import PtyRun, rt_env
 
@@ -63,3 +69,109 @@ def test_connecting_is_shown_with_the_host_and_ctrl_c_ends_it(
     screen = run.terminal.text()
     assert screen.rstrip().endswith("rt: interrupted")
     assert "╭─ rt talk" not in screen  # no summary of a conversation that never started
+
+
+def _barge_in_input(path: Path) -> Path:
+    first = speak("Tell me a long story please.").samples
+    second = speak("Stop, that is enough.").samples
+    # The answer starts about 0.6 s after the first utterance; the second cuts in 0.8 s later.
+    pcm = np.concatenate([silence(300), first, silence(1400), second])
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(pcm.astype("<i2").tobytes())
+    return path
+
+
+def test_transcript_files_say_who_said_what_and_what_was_cut(emulator: Emu, tmp_path: Path) -> None:
+    mic = _barge_in_input(tmp_path / "in.wav")
+    for name in ("talk.md", "talk.jsonl"):
+        run = rt(
+            "talk", "--input-file", str(mic), "--output-file", str(tmp_path / "reply.wav"),
+            "--transcript", str(tmp_path / name), "--transcribe", "gpt-4o-mini-transcribe",
+            "--max-seconds", "30", base_url=emulator.base_url, home=tmp_path,
+        )  # fmt: skip
+        assert run.code == 0, run.err
+        assert f"file: {tmp_path / name}" in run.err
+    records = [json.loads(line) for line in (tmp_path / "talk.jsonl").read_text().splitlines()]
+    turns, summary = records[:-1], records[-1]
+    assert [t["role"] for t in turns][:2] == ["user", "assistant"]
+    assert turns[0]["text"].startswith("Speech of")
+    cut = next(t for t in turns if t["role"] == "assistant" and t["interrupted"])
+    assert 0 < cut["heard_ms"] < cut["received_ms"]
+    assert cut["heard_text"] and cut["unheard_text"]
+    assert cut["text"].startswith(cut["heard_text"].strip())
+    assert summary["type"] == "summary" and summary["interruptions"] == 1
+    assert summary["input_tokens"] > 0 and summary["output_tokens"] > 0
+    assert summary["cost_usd"] > 0
+    markdown = (tmp_path / "talk.md").read_text()
+    assert markdown.startswith("# rt talk: gpt-realtime, voice marin\n")
+    assert "**You:** Speech of" in markdown
+    assert re.search(r"~~.+~~ _\(interrupted: \d\.\d s of \d\.\d s heard\)_", markdown), markdown
+    assert "- turns: 2 you, 2 assistant (1 interrupted)" in markdown
+    assert re.search(r"- cost: \$\d\.\d{4} estimated", markdown)
+
+
+def test_a_conversation_longer_than_the_screen_stays_whole_in_the_terminal(
+    emulator: Emu, tmp_path: Path, pty_runs: list[PtyRun]
+) -> None:
+    mic = _barge_in_input(tmp_path / "in.wav")
+    run = PtyRun(
+        "talk", "--input-file", str(mic), "--output-file", str(tmp_path / "reply.wav"),
+        "--transcribe", "gpt-4o-mini-transcribe", "--max-seconds", "30",
+        env=rt_env(emulator.base_url, tmp_path, {"LINES": "8"}), height=8,
+    )  # fmt: skip
+    pty_runs.append(run)
+    # 8 lines leave room for one transcript line: the live screen can show the tail only.
+    assert run.finish() == 0, run.terminal.text()
+    text = run.raw
+    after = text[text.rindex("the whole conversation") :]
+    for said in ("Speech of", "You said", "(interrupted at"):
+        assert said in after, after
+    assert after.index("you ") < after.index("╭─ rt talk")
+
+
+def test_q_ends_a_live_conversation(
+    emulator: Emu, tmp_path: Path, pty_runs: list[PtyRun], virtual_audio: VirtualAudio
+) -> None:
+    run = PtyRun(
+        "talk", "--input-device", "vmic", "--output-device", "vspeaker",
+        "--output-file", str(tmp_path / "reply.wav"),
+        env=rt_env(emulator.base_url, tmp_path, virtual_audio.env),
+    )  # fmt: skip
+    pty_runs.append(run)
+    run.wait_for(lambda t: "● listening" in t.text(), "the listening state")
+    run.write(b"q")
+    assert run.finish() == 0, run.terminal.text()
+    assert "╭─ rt talk" in run.terminal.text()
+    assert run.modes() == run.initial_modes  # the terminal got its settings back
+
+
+def test_forty_columns_keep_status_and_cost(
+    emulator: Emu, tmp_path: Path, pty_runs: list[PtyRun]
+) -> None:
+    run = PtyRun(
+        "talk", "--input-file", str(DEMO), "--output-file", str(tmp_path / "reply.wav"),
+        "--max-seconds", "30", env=rt_env(emulator.base_url, tmp_path, {"COLUMNS": "40"}),
+        width=40,
+    )  # fmt: skip
+    pty_runs.append(run)
+    assert run.finish() == 0
+    lines = run.terminal.lines()
+    assert any(re.match(r"^● closed", line) for line in lines), "\n".join(lines)
+    assert any(re.search(r"tokens [\d,]+ in [\d,]+ out +\$\d\.\d{4}", line) for line in lines)
+
+
+def test_doctor_keeps_library_noise_out_of_its_report(
+    tmp_path: Path, virtual_audio: VirtualAudio
+) -> None:
+    run = rt(
+        "doctor", "--input-device", "vmic", "--output-device", "vspeaker", "--seconds", "1",
+        "--json", base_url=None, home=tmp_path, env={**virtual_audio.env, "PYTHONPATH": str(NOISY)},
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    report = json.loads(run.out)
+    counted = [w for w in report["warnings"] if "printed" in w and "--debug shows" in w]
+    assert counted, report["warnings"]
+    assert int(re.search(r"printed (\d+) message", counted[0]).group(1)) >= 10  # type: ignore[union-attr]

@@ -8,13 +8,16 @@ from realtime_cli.core import (
     ConversationCore,
     CoreConfig,
     FlushPlayback,
+    HeardRevised,
     Interrupted,
     PlayAudio,
+    ResponseFinished,
     Send,
     SpeechStarted,
     TranscriptDelta,
 )
 from realtime_cli.protocol import (
+    ConversationItemDelete,
     ConversationItemTruncate,
     OutputAudioBufferClear,
     ResponseCancel,
@@ -40,14 +43,18 @@ def test_barge_in_at_many_positions_truncates_at_what_was_heard(heard_ms: int) -
     core.receive(script.session(interrupt_response=True), 0.0)
     _speaking(core, ms=1000)
     actions = core.receive(script.speech_started(), 1.0)
-    assert actions[0] == SpeechStarted(0)
+    assert actions[0] == SpeechStarted(0, item_id="item_user")
     assert any(isinstance(a, FlushPlayback) for a in actions)
     # interrupt_response is on: the server cancels by itself, so no response.cancel
     assert _sent(actions) == []
     after = core.playback_flushed({"item_a": heard_ms}, 1.01)
-    assert _sent(after) == [
-        ConversationItemTruncate(item_id="item_a", content_index=0, audio_end_ms=heard_ms)
-    ]
+    # Nothing heard: the item is deleted, not truncated at 0 (which the service refuses).
+    expected = (
+        ConversationItemDelete(item_id="item_a")
+        if heard_ms == 0
+        else ConversationItemTruncate(item_id="item_a", content_index=0, audio_end_ms=heard_ms)
+    )
+    assert _sent(after) == [expected]
     interrupted = next(a for a in after if isinstance(a, Interrupted))
     assert (interrupted.heard_ms, interrupted.received_ms) == (heard_ms, 1000)
     assert interrupted.heard_text + interrupted.unheard_text == "one two three four five six"
@@ -84,17 +91,55 @@ def test_truncation_is_clamped_to_audio_received() -> None:
     assert truncate.audio_end_ms == 300
 
 
-def test_interrupt_with_nothing_played_truncates_at_zero() -> None:
+def test_interrupt_with_nothing_played_deletes_the_item() -> None:
     core = ConversationCore()
     core.receive(script.session(), 0.0)
     _speaking(core, ms=200)
     core.receive(script.speech_started(), 0.1)
     after = core.playback_flushed({"item_a": 0}, 0.1)
-    assert _sent(after) == [
-        ConversationItemTruncate(item_id="item_a", content_index=0, audio_end_ms=0)
-    ]
+    assert _sent(after) == [ConversationItemDelete(item_id="item_a")]
     interrupted = next(a for a in after if isinstance(a, Interrupted))
     assert interrupted.heard_text == ""
+    assert all(text != "one two three four five six" for _, text in core.history())
+
+
+def test_heard_text_never_runs_ahead_of_the_audio_played() -> None:
+    # The whole transcript arrived with the first 300 ms of audio (the service sends text
+    # ahead); 250 ms were played: at a slow speaking rate that is at most two words.
+    core = ConversationCore()
+    core.receive(script.session(), 0.0)
+    _speaking(core, ms=300)
+    core.receive(script.speech_started(), 0.3)
+    after = core.playback_flushed({"item_a": 250}, 0.3)
+    interrupted = next(a for a in after if isinstance(a, Interrupted))
+    assert interrupted.estimated
+    assert interrupted.heard_text == ""  # "one " takes more than 250 ms at 11 chars/s
+    after_more = ConversationCore()
+    after_more.receive(script.session(), 0.0)
+    after_more.receive(script.item_added("item_a"), 0.0)
+    _speaking(after_more, ms=3000)
+    after_more.receive(script.speech_started(), 3.0)
+    cut = after_more.playback_flushed({"item_a": 1000}, 3.0)
+    heard = next(a for a in cut if isinstance(a, Interrupted)).heard_text
+    # 1 s at 11 chars/s: "one two th" at most, so whole words "one two".
+    assert heard == "one two"
+    assert after_more.history() == [("assistant", "one two")]
+
+
+def test_unheard_share_is_revised_when_the_answer_finished_before_the_cut() -> None:
+    core = ConversationCore()
+    core.receive(script.session(), 0.0)
+    _speaking(core, ms=1000)
+    finished = core.receive(script.done("resp_1"), 0.5)
+    assert next(a for a in finished if isinstance(a, ResponseFinished)).heard_audio_ms == 1000
+    core.receive(script.speech_started(), 0.8)
+    after = core.playback_flushed({"item_a": 400}, 0.8)
+    revised = next(a for a in after if isinstance(a, HeardRevised))
+    assert (revised.generated_audio_ms, revised.heard_before_ms, revised.heard_audio_ms) == (
+        1000,
+        1000,
+        400,
+    )
 
 
 def test_stale_deltas_after_barge_in_are_dropped() -> None:
@@ -134,7 +179,7 @@ def test_fully_heard_answer_is_not_truncated() -> None:
     _speaking(core, ms=500)
     core.receive(script.done("resp_1"), 0.2)
     core.audio_heard("item_a", 500)
-    assert core.receive(script.speech_started(), 3.0) == [SpeechStarted(0)]
+    assert core.receive(script.speech_started(), 3.0) == [SpeechStarted(0, item_id="item_user")]
     assert _sent(core.playback_flushed({}, 3.0)) == []
 
 
@@ -142,7 +187,7 @@ def test_no_barge_in_when_disabled() -> None:
     core = ConversationCore(CoreConfig(auto_barge_in=False))
     core.receive(script.session(interrupt_response=False), 0.0)
     _speaking(core)
-    assert core.receive(script.speech_started(), 1.0) == [SpeechStarted(0)]
+    assert core.receive(script.speech_started(), 1.0) == [SpeechStarted(0, item_id="item_user")]
     manual = core.barge_in(1.0)
     assert _sent(manual) == [ResponseCancel()]
 

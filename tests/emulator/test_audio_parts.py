@@ -59,6 +59,17 @@ def test_vad_threshold_maps_to_level() -> None:
     assert EnergyVad(threshold=0.1).feed(samples) == [SpeechStart(0)]
 
 
+def test_vad_at_a_fixed_level_as_sensitive_as_the_service() -> None:
+    # A 300 ms tone with 10 ms peaks near -42 dBFS RMS: under the default mapping's -35 dBFS
+    # but above the -45 dBFS the service is believed to fire at.
+    tone = np.frombuffer(speech_pcm(("tone", 300)), dtype="<i2")
+    rms_dbfs = 20 * np.log10(np.sqrt(np.mean(tone.astype(np.float64) ** 2)) / 32768)
+    samples = (tone * 10 ** ((-42 - rms_dbfs) / 20)).astype(np.int16)
+    assert EnergyVad(threshold=0.5).feed(samples) == []
+    assert EnergyVad(threshold=0.5, level_dbfs=-45.0).feed(samples) == [SpeechStart(0)]
+    assert EnergyVad(threshold=0.5, level_dbfs=-40.0).feed(samples) == []
+
+
 def test_unknown_fields_are_found_with_their_path() -> None:
     ok = {
         "type": "session.update",

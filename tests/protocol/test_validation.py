@@ -105,11 +105,12 @@ def test_pcm_rate_must_be_sent_and_g711_needs_none() -> None:
     )
 
 
-def test_append_accepts_whole_samples_up_to_15_mib() -> None:
+def test_append_accepts_up_to_15_mib() -> None:
     validate_client_event(InputAudioBufferAppend(audio=b""))
     validate_client_event(InputAudioBufferAppend(audio=bytes(MAX_APPEND_BYTES)))
     _rejects(InputAudioBufferAppend(audio=bytes(MAX_APPEND_BYTES + 2)), "audio", "15 MiB")
-    _rejects(InputAudioBufferAppend(audio=b"\x00\x01\x02"), "audio", "whole PCM16 samples")
+    # No source refuses an odd byte count, and G.711 has one byte per sample.
+    validate_client_event(InputAudioBufferAppend(audio=b"\x00\x01\x02"))
 
 
 @pytest.mark.parametrize(
@@ -120,7 +121,6 @@ def test_append_accepts_whole_samples_up_to_15_mib() -> None:
         ("AA A", "only A-Z"),
         ("A=AA", "only A-Z"),
         ("AB==", "trailing bits"),
-        ("AAAA", "whole PCM16"),  # canonical, but 3 bytes: not whole samples
     ],
 )
 def test_append_base64_text_must_be_canonical(text: str, words: str) -> None:
@@ -157,12 +157,7 @@ def test_vad_threshold_range(threshold: float) -> None:
     )
 
 
-def test_vad_durations_and_eagerness() -> None:
-    _rejects(
-        _session(audio=_input(turn_detection=ServerVad(silence_duration_ms=-5))),
-        "session.audio.input.turn_detection.silence_duration_ms",
-        ">= 0",
-    )
+def test_vad_eagerness() -> None:
     _rejects(
         _session(audio=_input(turn_detection=SemanticVad(eagerness="eager"))),
         "session.audio.input.turn_detection.eagerness",
@@ -196,19 +191,17 @@ def test_metadata_limits() -> None:
     _rejects(create({str(i): "v" for i in range(17)}), "response.metadata", "16 pairs")
 
 
-def test_mcp_tool_needs_server_url_or_connector() -> None:
-    _rejects(_session(tools=[Tool.mcp("docs")]), "session.tools[0]", "server_url or connector_id")
+def test_mcp_tool_needs_server_url_connector_or_tunnel() -> None:
+    _rejects(_session(tools=[Tool.mcp("docs")]), "session.tools[0]", "server_url, connector_id")
     validate_client_event(_session(tools=[Tool.mcp("docs", server_url="https://x.example")]))
     validate_client_event(_session(tools=[Tool.mcp("mail", connector_id="connector_gmail")]))
+    tunnel = Tool(type="mcp", server_label="intranet", tunnel_id="tun_1")
+    validate_client_event(_session(tools=[tunnel]))
     _rejects(
         ResponseCreate(response=ResponseCreateParams(tools=[Tool.function("ok"), Tool.mcp("d")])),
         "response.tools[1]",
-        "server_url or connector_id",
+        "server_url, connector_id or tunnel_id",
     )
-
-
-def test_function_tool_needs_a_name() -> None:
-    _rejects(_session(tools=[Tool(type="function")]), "session.tools[0].name", "needs a name")
 
 
 def test_session_type_is_required() -> None:
@@ -226,9 +219,10 @@ def test_beta_event_types_are_refused() -> None:
     )
 
 
-def test_assistant_audio_cannot_be_created() -> None:
+def test_assistant_output_audio_may_be_created() -> None:
+    # The SDK's types allow it and no source says the service refuses it.
     item = MessageItem(role="assistant", content=[ContentPart(type="output_audio", audio=b"\0\0")])
-    _rejects(ConversationItemCreate(item=item), "item.content[0]", "assistant audio")
+    validate_client_event(ConversationItemCreate(item=item))
 
 
 def test_truncate_needs_non_negative_ms() -> None:

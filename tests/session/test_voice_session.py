@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from realtime_cli.protocol import (
 from realtime_cli.session import (
     AudioDelta,
     Interrupted,
+    Notice,
     ResponseBuilder,
     ResponseDone,
     ToolCompleted,
@@ -216,3 +218,47 @@ def test_send_pcm16_takes_arrays_and_bytes() -> None:
             )
 
     arun(main())
+
+
+class DelayedStopSpeaker(FakeSpeaker):
+    """A speaker whose output falls silent 40 ms after a flush, with a notice to give."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.audible_stop_at: float | None = None
+        self._notices: list[str] = []
+
+    def flush(self) -> dict[str, int]:
+        self.audible_stop_at = time.monotonic() + 0.04
+        self._notices.append("output device 7 reports no DAC time")
+        return super().flush()
+
+    def take_notices(self) -> list[str]:
+        notices, self._notices = self._notices, []
+        return notices
+
+
+def test_the_stop_figure_is_when_the_speaker_falls_silent_and_its_notices_are_events() -> None:
+    async def main() -> None:
+        async with Emulator(speed=2) as emu:
+            emu.script.queue_reply("This is a long answer " * 20)
+            speaker = DelayedStopSpeaker()
+            async with VoiceSession.connect(
+                api_key=KEY, base_url=emu.base_url, vad="none", speaker=speaker
+            ) as session:
+                await session.say("Tell me a story")
+                async for event in session.events():
+                    if isinstance(event, AudioDelta):
+                        break
+                await session.barge_in()
+                notices = []
+                async for event in session.events():
+                    if isinstance(event, Notice):
+                        notices.append(event.text)
+                    if isinstance(event, ResponseDone):
+                        break
+                assert notices.count("output device 7 reports no DAC time") == 1
+                # Not the flush call (microseconds): the silence 40 ms later.
+                assert 39.0 <= session.barge_in_ms[0] <= 60.0
+
+    arun(main(), timeout=20)

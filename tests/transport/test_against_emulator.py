@@ -9,6 +9,8 @@ import pytest
 
 from realtime_cli.emulator import Call, Emulator
 from realtime_cli.protocol import (
+    ContentPart,
+    ConversationItemAdded,
     ConversationItemCreate,
     ConversationItemTruncate,
     ConversationItemTruncated,
@@ -227,5 +229,21 @@ def test_rest_calls() -> None:
                 await rest.hangup_call("rtc_missing")
             assert caught.value.status_code == 404
             assert caught.value.error_code == "call_not_found"
+
+    with_emulator(body)
+
+
+def test_client_validation_lets_through_what_the_service_accepts() -> None:
+    # An assistant message with output_audio (SDK types allow it; nothing says the service
+    # refuses it) goes out with client validation on, and the emulator takes it.
+    async def body(emu: Emulator, options: ConnectOptions) -> None:
+        async with RealtimeConnection.connect(options) as conn:
+            item = MessageItem(
+                role="assistant",
+                content=[ContentPart(type="output_audio", audio=bytes(4800), transcript="Hi.")],
+            )
+            await conn.send(ConversationItemCreate(item=item))
+            added = await until(conn, ConversationItemAdded)
+            assert isinstance(added.item, MessageItem) and added.item.role == "assistant"
 
     with_emulator(body)

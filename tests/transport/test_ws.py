@@ -378,7 +378,10 @@ def test_invalid_events_are_refused_before_sending() -> None:
     async def main() -> None:
         async with ws_server(handler) as base, RealtimeConnection.connect(options(base)) as conn:
             with pytest.raises(InvalidClientEvent):
-                await conn.send(InputAudioBufferAppend(audio=b"\x00"))  # odd byte count
+                # Refused by the service too (integer_below_min_value, reported).
+                await conn.send(
+                    ConversationItemTruncate(item_id="i", content_index=0, audio_end_ms=-1)
+                )
             with pytest.raises(UsageError, match="WebRTC/SIP"):
                 await conn.send(OutputAudioBufferClear())
         # Allowed on a sideband connection to a call.

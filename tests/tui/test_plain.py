@@ -34,7 +34,8 @@ def test_one_line_per_finished_utterance() -> None:
         "you: What's the weather?",
         f"assistant: {ANSWER}",
         "you: And tomorrow?",
-        f"assistant (interrupted at 1.2 s): {HEARD.strip()} [unheard: {UNHEARD}]",
+        "assistant (interrupted at 1.2 s, heard text estimated): "
+        f"{HEARD.strip()} [unheard: {UNHEARD}]",
     ]
     assert plain.flush() == []
 
@@ -60,7 +61,7 @@ def test_interrupted_answer_is_written_once() -> None:
     plain.feed([ResponseStarted("r"), TranscriptDelta("assistant", "a", "one two")], 1.0)
     plain.set_status(Status.SPEAKING, 1.1)
     lines = plain.feed([SpeechStarted(0), Interrupted("a", 2500, 4000, "one ", "two")], 2.0)
-    assert lines == ["assistant (interrupted at 2.5 s): one [unheard: two]"]
+    assert lines == ["assistant (interrupted at 2.5 s, heard text estimated): one [unheard: two]"]
     assert plain.feed([TranscriptDone("assistant", "a", "one two three")], 2.1) == []
     assert plain.set_status(Status.LISTENING, 3.0) == []
     assert plain.close(4.0) == []

@@ -6,9 +6,11 @@ import pytest
 
 from realtime_cli.core import ConversationCore
 from realtime_cli.core.actions import (
+    HeardRevised,
     Interrupted,
     Notice,
     PlayAudio,
+    ResponseFailed,
     ResponseFinished,
     ResponseStarted,
     RunTool,
@@ -17,11 +19,14 @@ from realtime_cli.core.actions import (
     SpeechStopped,
     TranscriptDelta,
     TranscriptDone,
+    TranscriptFailed,
+    UserTurnCommitted,
 )
 from realtime_cli.core.pricing import estimate_cost
 from realtime_cli.protocol import ErrorDetails
 from realtime_cli.tui import Status, TalkView, dbfs_from_rms
-from realtime_cli.tui.state import MIC_FLOOR_DBFS
+from realtime_cli.tui.plain import PlainTranscript
+from realtime_cli.tui.state import MIC_FLOOR_DBFS, TRANSCRIPT_WAIT_S
 from tests.core import script
 from tests.tui.scenes import ANSWER, HEARD, UNHEARD, barge_in_view, usage
 
@@ -190,3 +195,68 @@ def test_fed_by_the_real_core_through_a_barge_in() -> None:
     assert view.status is Status.USER_SPEAKING
     assert view.responses == 1
     assert (view.input_tokens, view.output_tokens) == (5, 5)
+
+
+def test_transcripts_are_matched_by_item_id_even_out_of_order_and_failed() -> None:
+    view = TalkView()
+    plain = PlainTranscript(view)
+    view.feed([SpeechStarted(0, item_id="u1"), SpeechStopped(900)], 1.0)
+    view.feed([UserTurnCommitted("u1", transcribed=True), ResponseStarted("r1")], 1.1)
+    view.feed([TranscriptDone("assistant", "a1", "First answer.")], 1.2)
+    view.feed([ResponseFinished("r1", "completed")], 1.3)
+    # The first turn's transcript is late: the first answer waits behind it.
+    assert plain.flush() == []
+    view.feed([SpeechStarted(2000, item_id="u2"), SpeechStopped(2900)], 3.0)
+    view.feed([UserTurnCommitted("u2", transcribed=True)], 3.1)
+    view.feed([TranscriptDone("user", "u2", "second")], 3.2)  # out of order
+    view.feed([TranscriptFailed("u1", "The audio could not be transcribed.")], 3.3)
+    assert plain.flush() == [
+        "you: (transcription failed: The audio could not be transcribed.)",
+        "assistant: First answer.",
+        "you: second",
+    ]
+    # Transcription off: the turn says so instead of a bare "you".
+    view.feed([SpeechStarted(4000, item_id="u3"), UserTurnCommitted("u3", transcribed=False)], 5)
+    assert plain.flush() == ["you: (not transcribed)"]
+
+
+def test_a_user_line_that_never_gets_a_transcript_stops_holding_the_others_back() -> None:
+    view = TalkView()
+    plain = PlainTranscript(view)
+    view.feed([SpeechStarted(0, item_id="u1"), UserTurnCommitted("u1", transcribed=True)], 1.0)
+    view.feed([ResponseStarted("r1"), TranscriptDone("assistant", "a1", "Hi.")], 1.1)
+    view.feed([ResponseFinished("r1", "completed")], 1.2)
+    assert plain.flush() == []
+    view.tick(1.0 + TRANSCRIPT_WAIT_S + 0.1)
+    assert plain.flush() == [
+        f"you: (no transcript after {TRANSCRIPT_WAIT_S:g} s)",
+        "assistant: Hi.",
+    ]
+    # Deltas that stopped mid-item: what came is the line.
+    view.feed([SpeechStarted(0, item_id="u2"), UserTurnCommitted("u2", transcribed=True)], 10)
+    view.feed([TranscriptDelta("user", "u2", "half a sen")], 10.5)
+    view.tick(10 + TRANSCRIPT_WAIT_S + 0.1)
+    assert plain.flush() == ["you: half a sen"]
+
+
+def test_failed_response_and_revised_unheard_cost() -> None:
+    view = TalkView()
+    view.feed([ResponseStarted("r1")], 1.0)
+    view.feed(
+        [
+            ResponseFinished("r1", "failed"),
+            ResponseFailed("r1", "failed", None, "rate_limit_exceeded", "Try again in 2s.", 2.0),
+        ],
+        1.1,
+    )
+    turn = view.turns[-1]
+    assert turn.failure == (
+        "response failed (rate_limit_exceeded): Try again in 2s. [retry in 2.0 s]"
+    )
+    assert view.notices[-1].level == "error"
+    spent = usage(audio_out=1000)
+    view.feed([ResponseFinished("r2", "completed", None, spent, 1000, 1000)], 2.0)
+    assert view.cost.unheard == 0
+    view.feed([HeardRevised("r2", spent, 1000, 1000, 250)], 3.0)
+    expected = estimate_cost(spent, view.model, heard_fraction=0.25).unheard
+    assert view.cost.unheard == pytest.approx(expected) and expected > 0

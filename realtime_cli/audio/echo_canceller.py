@@ -1,0 +1,321 @@
+"""Echo cancellers: remove the assistant's voice, played by the speaker, from the microphone.
+
+Every canceller is a pure object fed 24 kHz microphone frames and the far-end samples that
+were playing at the same moment (see `far_end.FarEndReference`); none touches a device.
+
+- `Aec3Canceller`: WebRTC's AEC3 (through `pywebrtc-audio`) with its noise suppressor, then
+  a residual echo suppressor driven by the far-end level: AEC3 alone can leak a short burst
+  of echo at a word onset after a pause, loud enough for a sensitive server detector.
+- `GateCanceller`: half duplex. The microphone is attenuated while far-end audio plays and
+  for a short tail after it; the user interrupts with a key instead of their voice.
+- `PassThrough`: no processing (`--echo off`, or headphones).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Final, Literal, Protocol, get_args
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realtime_cli.audio.sample_format import API_RATE, float_to_pcm16, pcm16_to_float
+
+Int16Array = NDArray[np.int16]
+FloatArray = NDArray[np.float32]
+
+EchoMode = Literal["aec", "gate", "off"]
+ECHO_MODES: Final[tuple[str, ...]] = get_args(EchoMode)
+
+#: The cancellers work on 10 ms blocks at the API rate; frames are whole multiples of it.
+BLOCK: Final = API_RATE // 100
+#: Far-end audio quieter than this (RMS per 10 ms) is silence: nothing to cancel or gate.
+FAR_ACTIVE_DBFS: Final = -55.0
+#: How long after the far end falls silent its echo can still arrive (path delay + room).
+ECHO_TAIL_S: Final = 0.25
+#: The gate's attenuation: echo at -16 dBFS peaks ends near -56 dBFS, under any detector.
+GATE_DB: Final = -40.0
+#: AEC3 output this far below the predicted echo is leftover echo, not the user's voice...
+RESIDUAL_MARGIN_DB: Final = 10.0
+#: ...and the suppressor takes it down by this much more.
+RESIDUAL_SUPPRESS_DB: Final = -30.0
+#: Until AEC3 has converged (the first second or so of the first answer), anything not
+#: clearly louder than the predicted echo is taken for echo: half duplex while it learns.
+LEARNING_MARGIN_DB: Final = -6.0
+#: AEC3 has converged once it removes this much from blocks carrying echo...
+CONVERGED_ERLE_DB: Final = 20.0
+#: ...and has heard this many 10 ms blocks of echo (2 s of the assistant's voice).
+LEARNING_BLOCKS: Final = 200
+#: A block AEC3 reduced by this much was echo alone (used to learn the echo path gain).
+ECHO_ONLY_ERLE_DB: Final = 15.0
+_ECHO_PATH_RISE = 0.3
+_ECHO_PATH_FALL = 0.005
+_FLOOR_DB = -120.0
+
+
+class EchoCanceller(Protocol):
+    """Removes the far end's echo from 24 kHz microphone frames (multiples of 10 ms)."""
+
+    mode: EchoMode
+
+    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+        """The microphone frame without echo; `far` is what played during it (float32)."""
+        ...
+
+    @property
+    def echo_removed_db(self) -> float | None:
+        """How much the microphone level drops while the far end plays (smoothed), or None
+        before the far end has played."""
+        ...
+
+
+class CancellerUnavailableError(RuntimeError):
+    """The echo canceller library cannot be loaded on this platform."""
+
+
+def block_levels_db(samples: NDArray[np.floating]) -> NDArray[np.float64]:
+    """RMS level (dBFS, full scale = 1.0) of each 10 ms block of float samples."""
+    blocks = np.asarray(samples, dtype=np.float64)[: samples.shape[0] // BLOCK * BLOCK]
+    power = np.mean(np.square(blocks.reshape(-1, BLOCK)), axis=1)
+    levels: NDArray[np.float64] = 10.0 * np.log10(power + 1e-12)
+    return levels
+
+
+class _EchoMeter:
+    """The live "echo removed" figure: input minus output level while the far end plays."""
+
+    def __init__(self, smoothing: float = 0.05) -> None:
+        self._alpha = smoothing
+        self.value: float | None = None
+
+    def add(self, in_db: float, out_db: float) -> None:
+        if in_db < -70.0:  # nothing but room noise came in: no echo to measure
+            return
+        removed = in_db - max(out_db, _FLOOR_DB)
+        self.value = (
+            removed if self.value is None else self.value + self._alpha * (removed - self.value)
+        )
+
+
+class _FarWindow:
+    """The loudest far-end block within the echo tail before each block: where its echo can
+    still be in the microphone, and how loud that echo can be."""
+
+    def __init__(self, tail_s: float = ECHO_TAIL_S) -> None:
+        blocks = max(1, math.ceil(tail_s * 100))
+        self._history: deque[float] = deque([_FLOOR_DB] * blocks, maxlen=blocks)
+
+    def update(self, far_db: float) -> float:
+        """Feed one block's far-end level; return the window's maximum including it."""
+        self._history.append(far_db)
+        return max(self._history)
+
+
+def _levels(*signals: FloatArray) -> list[list[float]]:
+    """RMS level (dBFS) of each 10 ms block of each signal (equal lengths, whole blocks)."""
+    blocks = np.stack(signals).reshape(len(signals), -1, BLOCK)
+    power = np.einsum("kij,kij->ki", blocks, blocks) * np.float32(1.0 / BLOCK)
+    levels: list[list[float]] = (10.0 * np.log10(power + np.float32(1e-12))).tolist()
+    return levels
+
+
+class _GainRamp:
+    """Applies per-block gains, moving linearly from the previous block's gain (no click)."""
+
+    def __init__(self) -> None:
+        self.last = 1.0
+        self._t = np.arange(1, BLOCK + 1, dtype=np.float32) / np.float32(BLOCK)
+
+    def apply(self, samples: FloatArray, gains: list[float]) -> FloatArray | None:
+        """`samples` scaled, or None when every gain is 1 (nothing to do)."""
+        if self.last == 1.0 and all(g == 1.0 for g in gains):
+            return None
+        starts = np.array([self.last, *gains[:-1]], dtype=np.float32)
+        ends = np.array(gains, dtype=np.float32)
+        ramp = starts[:, None] + (ends - starts)[:, None] * self._t[None, :]
+        self.last = gains[-1]
+        out: FloatArray = samples * ramp.reshape(-1)
+        return out
+
+
+class PassThrough:
+    """`--echo off`: the microphone as captured."""
+
+    mode: EchoMode = "off"
+
+    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+        """Return `near` unchanged."""
+        return near
+
+    @property
+    def echo_removed_db(self) -> float | None:
+        """Nothing is removed."""
+        return None
+
+
+class GateCanceller:
+    """Half duplex: attenuate the microphone by `gate_db` while the far end plays + a tail."""
+
+    mode: EchoMode = "gate"
+
+    def __init__(self, *, gate_db: float = GATE_DB, tail_s: float = ECHO_TAIL_S) -> None:
+        self._gain = 10.0 ** (gate_db / 20.0)
+        self._gate_db = gate_db
+        self._far = _FarWindow(tail_s)
+        self._meter = _EchoMeter()
+        self._ramp = _GainRamp()
+        self.gated_blocks = 0
+
+    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+        """The frame, attenuated in the blocks where echo may be present."""
+        n = near.shape[0] // BLOCK * BLOCK
+        if n == 0:
+            return near
+        x = pcm16_to_float(near[:n])
+        in_db, far_db = _levels(x, np.asarray(far[:n], dtype=np.float32))
+        gains = []
+        for level_in, level_far in zip(in_db, far_db, strict=True):
+            if self._far.update(level_far) > FAR_ACTIVE_DBFS:
+                gains.append(self._gain)
+                self.gated_blocks += 1
+                self._meter.add(level_in, level_in + self._gate_db)
+            else:
+                gains.append(1.0)
+        y = self._ramp.apply(x, gains)
+        if y is None:
+            return near
+        out = near.copy()
+        out[:n] = float_to_pcm16(y)
+        return out
+
+    @property
+    def echo_removed_db(self) -> float | None:
+        """Smoothed attenuation while gated."""
+        return self._meter.value
+
+
+class Aec3Canceller:
+    """WebRTC AEC3 + noise suppression, then a far-end driven residual echo suppressor.
+
+    The suppressor predicts the echo each block can hold: the loudest far-end block within
+    the echo tail plus the echo path gain (learnt on blocks AEC3 found to be pure echo).
+    A block AEC3 left more than `RESIDUAL_MARGIN_DB` below that prediction is leftover echo
+    and is taken down by `RESIDUAL_SUPPRESS_DB`. When the user talks over the answer their
+    voice survives AEC3 at its own level, above the margin, so it passes: barge-in keeps
+    working in double talk.
+    """
+
+    mode: EchoMode = "aec"
+
+    def __init__(
+        self,
+        *,
+        noise_suppression: bool = True,
+        residual_suppression: bool = True,
+        stream_delay_ms: int = 0,
+    ) -> None:
+        module = load_webrtc()
+        self._apm: Any = module.AudioProcessor(
+            sample_rate=API_RATE,
+            echo_cancellation=True,
+            noise_suppression=noise_suppression,
+            stream_delay_ms=stream_delay_ms,
+        )
+        self._residual = residual_suppression
+        self._suppress = 10.0 ** (RESIDUAL_SUPPRESS_DB / 20.0)
+        self._far = _FarWindow()
+        self._meter = _EchoMeter()
+        self._ramp = _GainRamp()
+        #: Echo path gain in dB (microphone echo level minus far-end level); starts at the
+        #: loudest plausible echo so that the first answer is protected before it is learnt.
+        self.echo_path_db = 0.0
+        #: AEC3's echo reduction on blocks that carried echo (smoothed), and whether it has
+        #: ever reached `CONVERGED_ERLE_DB`: until then AEC3 is still learning the room.
+        self.erle_db = 0.0
+        self.converged = False
+        self._echo_blocks = 0
+        self.suppressed_blocks = 0
+
+    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+        """The frame with the echo of `far` removed."""
+        n = near.shape[0] // BLOCK * BLOCK
+        if n == 0:
+            return near
+        x = pcm16_to_float(near[:n])
+        reference = np.ascontiguousarray(far[:n], dtype=np.float32)
+        y: FloatArray = self._apm.process(x, reference)
+        in_db, aec_db, far_db = _levels(x, y, reference)
+        gains = [
+            self._block(level_in, level_aec, self._far.update(level_far))
+            for level_in, level_aec, level_far in zip(in_db, aec_db, far_db, strict=True)
+        ]
+        ramped = self._ramp.apply(y, gains)
+        out = near.copy()
+        out[:n] = float_to_pcm16(y if ramped is None else ramped)
+        return out
+
+    def _block(self, in_db: float, aec_db: float, far_peak: float) -> float:
+        """One 10 ms block: learn from it, and return the suppressor's gain for it."""
+        if far_peak <= FAR_ACTIVE_DBFS:
+            return 1.0
+        predicted = far_peak + self.echo_path_db
+        erle = in_db - aec_db
+        # Pure echo: AEC3 removed most of it, and it stands well out of the room noise (the
+        # quiet ends of echo tails would teach a gain far too low). The loudest echo
+        # matters: rise quickly, fall slowly.
+        if erle >= ECHO_ONLY_ERLE_DB and in_db > -60.0 and in_db > far_peak - 40.0:
+            gain = in_db - far_peak
+            rate = _ECHO_PATH_RISE if gain > self.echo_path_db else _ECHO_PATH_FALL
+            self.echo_path_db += rate * (gain - self.echo_path_db)
+        if not self.converged and in_db > -50.0 and in_db >= predicted - 6.0:
+            # Sticky once reached: later low figures are the user talking over the answer.
+            # AEC3 reaches its figure within a second but still leaks at new sounds for a
+            # while, hence the minimum of echo heard.
+            self.erle_db += 0.05 * (erle - self.erle_db)
+            self._echo_blocks += 1
+            self.converged = (
+                self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= LEARNING_BLOCKS
+            )
+        margin = RESIDUAL_MARGIN_DB if self.converged else LEARNING_MARGIN_DB
+        suppress = self._residual and aec_db < predicted - margin
+        if suppress:
+            self.suppressed_blocks += 1
+        self._meter.add(in_db, aec_db + (RESIDUAL_SUPPRESS_DB if suppress else 0.0))
+        return self._suppress if suppress else 1.0
+
+    @property
+    def echo_removed_db(self) -> float | None:
+        """Smoothed level drop while the far end plays."""
+        return self._meter.value
+
+
+def load_webrtc() -> Any:
+    """Import `pywebrtc_audio` (lazily: it is never needed for `rt --help`)."""
+    try:
+        import pywebrtc_audio  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
+    except (ImportError, OSError) as exc:
+        raise CancellerUnavailableError(
+            f"the echo canceller (pywebrtc-audio) cannot be loaded: {exc}"
+        ) from exc
+    return pywebrtc_audio
+
+
+def make_echo_canceller(
+    mode: EchoMode, *, warn: Callable[[str], object] | None = None
+) -> EchoCanceller:
+    """The canceller for `mode`; `aec` falls back to `gate` (never to `off`) with one line
+    given to `warn` when the canceller library cannot be loaded."""
+    if mode == "off":
+        return PassThrough()
+    if mode == "gate":
+        return GateCanceller()
+    if mode != "aec":
+        raise ValueError(f"unknown echo mode {mode!r}: use one of {', '.join(ECHO_MODES)}")
+    try:
+        return Aec3Canceller()
+    except CancellerUnavailableError as exc:
+        if warn is not None:
+            warn(f"{exc}; using --echo gate (half duplex: press a key to interrupt)")
+        return GateCanceller()

@@ -1,0 +1,118 @@
+"""One conversation's echo handling: the speaker's far-end reference plus the canceller the
+microphone applies to each frame, paired by time.
+
+Give the same `EchoControl` to `SoundDeviceSpeaker(echo=...)` and
+`SoundDeviceMicrophone(echo=...)`: the speaker writes what it plays into `reference`, the
+microphone passes every 24 kHz frame with its ADC time through `process()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realtime_cli.audio.echo_canceller import EchoCanceller, EchoMode, make_echo_canceller
+from realtime_cli.audio.far_end import FarEndReference
+
+Int16Array = NDArray[np.int16]
+
+_log = logging.getLogger(__name__)
+
+#: A reference this far (24 kHz samples, 200 ms) from where the clocks say jumps at once.
+_RESYNC_SAMPLES = 4800
+#: The smoothed pairing error (50 ms) that moves the reference by that much. Device time
+#: stamps wander: PulseAudio's ALSA plugin's ADC times by up to 30 ms over seconds on a
+#: path whose real delay does not move by a sample. AEC3 follows slow drift itself (its
+#: delay estimator), not steps, so steps are kept for what it cannot follow.
+_STEP_SAMPLES = 1200
+#: Per-frame weight of the newest pairing error (about 4 s of 20 ms frames).
+_ERROR_SMOOTHING = 0.005
+
+
+class EchoControl:
+    """Pairs each microphone frame with the far-end samples playing when it was captured."""
+
+    def __init__(self, canceller: EchoCanceller, reference: FarEndReference | None = None):
+        self.canceller = canceller
+        self.reference = reference or FarEndReference()
+        self._far = np.zeros(0, dtype=np.float32)
+        self._said_estimated = False
+        self._position: int | None = None  # where the next frame's reference starts
+        self._error = 0.0  # smoothed (clock target - position), in samples
+        self._breaks = 0
+        #: Times the reference moved to follow clock drift.
+        self.drift_steps = 0
+        self.frames = 0
+        #: Times the reference was re-synchronised with a jump (start, device hiccups).
+        self.resyncs = 0
+        #: Frames processed with no time (before the capture's first callback): no reference.
+        self.untimed_frames = 0
+
+    @classmethod
+    def for_mode(
+        cls, mode: EchoMode, *, warn: Callable[[str], object] | None = None
+    ) -> EchoControl:
+        """An echo control with the canceller for `mode` (see `make_echo_canceller`)."""
+        return cls(make_echo_canceller(mode, warn=warn))
+
+    @property
+    def mode(self) -> EchoMode:
+        """The mode actually in use (`gate` after a fallback from `aec`)."""
+        return self.canceller.mode
+
+    @property
+    def echo_removed_db(self) -> float | None:
+        """The canceller's live figure (None until the far end has played)."""
+        return self.canceller.echo_removed_db
+
+    def process(self, frame: Int16Array, start_time: float | None) -> Int16Array:
+        """The frame without echo; `start_time` is its first sample's ADC time
+        (`time.monotonic()` seconds, capture chain delay taken off)."""
+        self.frames += 1
+        if self.canceller.mode == "off":
+            return frame
+        n = frame.shape[0]
+        if self._far.size < n:
+            self._far = np.zeros(n, dtype=np.float32)
+        far = self._far[:n]
+        target = None if start_time is None else self.reference.position_at(start_time)
+        if target is None:
+            self.untimed_frames += 1
+            far[:] = 0.0
+        else:
+            self.reference.copy_into(self._continue_at(target, n), far)
+        if self.reference.estimated_anchors and not self._said_estimated:
+            self._said_estimated = True
+            _log.debug(
+                "the output device reports no usable DAC time: the echo reference is aligned "
+                "with the stream's nominal latency instead"
+            )
+        return self.canceller.process(frame, far)
+
+    def _continue_at(self, target: float, n: int) -> int:
+        # Consecutive frames get consecutive reference samples. AEC3 tolerates slow drift
+        # but not a reference that wanders or steps: with steady voiced sound, +-1 ms of
+        # wander over seconds already lets echo through. The device clocks' stamps wander by
+        # milliseconds, so the pairing follows their smoothed error and moves only when that
+        # passes `_STEP_SAMPLES` (two devices drifting 0.25 ms/s: every few minutes); a
+        # real jump (the first frame, a device hiccup) moves it at once.
+        position = self._position
+        if self.reference.breaks != self._breaks:
+            self._breaks = self.reference.breaks
+            position = None
+        if position is None or abs(target - position) > _RESYNC_SAMPLES:
+            if position is not None:
+                self.resyncs += 1
+            position = round(target)
+            self._error = 0.0
+        else:
+            self._error += _ERROR_SMOOTHING * (target - position - self._error)
+            if abs(self._error) > _STEP_SAMPLES:
+                position += round(self._error)
+                self._error = 0.0
+                self.drift_steps += 1
+        self._position = position + n
+        return position

@@ -1,0 +1,116 @@
+"""The far-end reference: what the speaker actually played, and when.
+
+The playback buffer writes every 24 kHz sample it hands towards the device (silence, flush
+fades and all) into `FarEndReference.write` as its tap; the speaker's callback calls
+`anchor()` with the timeline position of its block and the block's DAC delay. The echo
+canceller then asks for the samples that were at the DAC at a microphone frame's ADC time:
+pairing by time rather than by callback order, so an echo is looked for where it can be.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from realtime_cli.audio.sample_clock import SampleClock
+from realtime_cli.audio.sample_format import API_RATE
+
+FloatArray = NDArray[np.float32]
+
+DEFAULT_REFERENCE_S = 4.0
+#: Consecutive anchors this far (20 ms) off the nominal rate mean the timeline broke off
+#: (DAC stamps jitter by about 2 ms).
+_BREAK_SAMPLES = API_RATE // 50
+
+
+class FarEndReference:
+    """A preallocated ring of the 24 kHz samples played, addressable by monotonic time.
+
+    `write()` and `anchor()` run on the output callback (no allocation, no lock); `read()`
+    runs on the capture side. Times are `time.monotonic()` seconds.
+    """
+
+    def __init__(self, seconds: float = DEFAULT_REFERENCE_S) -> None:
+        self._capacity = max(API_RATE, round(seconds * API_RATE))
+        self._buf = np.zeros(self._capacity, dtype=np.float32)
+        self._written = 0
+        self.clock = SampleClock(API_RATE)
+        #: Callbacks whose DAC time was missing or implausible (the nominal latency was used).
+        self.estimated_anchors = 0
+        self.anchors = 0
+        #: Times the timeline broke off (a flush that aborted the stream, a device restart):
+        #: the pairing must start again from the clock.
+        self.breaks = 0
+        self._last: tuple[float, float] | None = None
+
+    @property
+    def written(self) -> int:
+        """Samples ever written (the timeline position of the next one)."""
+        return self._written
+
+    def write(self, samples: NDArray[np.floating]) -> None:
+        """Append the next samples of the timeline (the playback buffer's tap)."""
+        n = samples.shape[0]
+        cap = self._capacity
+        if n > cap:
+            samples = samples[n - cap :]
+            self._written += n - cap
+            n = cap
+        start = self._written % cap
+        first = min(n, cap - start)
+        self._buf[start : start + first] = samples[:first]
+        if first < n:
+            self._buf[: n - first] = samples[first:]
+        self._written += n
+
+    def anchor(self, position: float, dac_time: float, *, estimated: bool = False) -> None:
+        """Timeline `position` reaches the DAC at monotonic `dac_time` (output callback).
+
+        `estimated` marks a time from the stream's nominal latency because the device
+        reported no usable DAC time.
+        """
+        last = self._last
+        broke = last is not None and (
+            abs((position - last[0]) - (dac_time - last[1]) * API_RATE) > _BREAK_SAMPLES
+        )
+        if broke:
+            self.breaks += 1
+        self._last = (position, dac_time)
+        self.clock.anchor(position, dac_time, restart=broke)
+        self.anchors += 1
+        if estimated:
+            self.estimated_anchors += 1
+
+    def position_at(self, at: float) -> float | None:
+        """Timeline position at the DAC at monotonic time `at` (None before any anchor)."""
+        return self.clock.index_at(at)
+
+    def read(self, at: float, out: FloatArray) -> FloatArray:
+        """Fill `out` with what was at the DAC from monotonic time `at` on (zeros where
+        nothing was played, not yet written, or already overwritten)."""
+        position = self.clock.index_at(at)
+        if position is None:
+            out[:] = 0.0
+            return out
+        return self.copy_into(round(position), out)
+
+    def copy_into(self, start: int, out: FloatArray) -> FloatArray:
+        """Fill `out` with timeline samples [start, start + len(out)), zeros where not held."""
+        out[:] = 0.0
+        n = out.shape[0]
+        written = self._written
+        # Keep a block of slack: the writer may be overwriting the oldest samples right now.
+        oldest = written - self._capacity + API_RATE // 10
+        lo = max(start, oldest, 0)
+        hi = min(start + n, written)
+        if hi <= lo:
+            return out
+        cap = self._capacity
+        a = lo % cap
+        count = hi - lo
+        first = min(count, cap - a)
+        dest = lo - start
+        out[dest : dest + first] = self._buf[a : a + first]
+        if first < count:
+            out[dest + first : dest + count] = self._buf[: count - first]
+        return out

@@ -1,0 +1,122 @@
+"""The far-end reference timeline and the pairing of microphone frames with it by time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from realtime_cli.audio.echo_canceller import PassThrough
+from realtime_cli.audio.echo_control import EchoControl
+from realtime_cli.audio.far_end import FarEndReference
+from realtime_cli.audio.sample_clock import SampleClock
+
+RATE = 24000
+
+
+def test_clock_follows_a_drifting_device_through_many_anchors() -> None:
+    # A device running 0.025 % fast (0.25 ms/s) anchored every 10 ms for 60 s: the clock
+    # must follow the real rate, not the nominal one, far past its anchor capacity.
+    clock = SampleClock(48000, capacity=64, window=32)
+    real_rate = 48000 * 1.00025
+    assert clock.time_at(0) is None and clock.index_at(0.0) is None
+    for block in range(6000):
+        index = block * 480
+        clock.anchor(index, 100.0 + index / real_rate)
+    index = 5990 * 480 + 123
+    expected = 100.0 + index / real_rate
+    # Within 0.1 ms (half a window of drift), after a minute.
+    assert clock.time_at(index) == pytest.approx(expected, abs=1e-4)
+    assert clock.index_at(expected) == pytest.approx(index, abs=5)
+    # The nominal rate alone would be 15 ms off after a minute.
+    assert abs(100.0 + index / 48000 - expected) > 0.014
+
+
+def test_clock_ignores_blocks_delivered_in_bursts() -> None:
+    # Four 10 ms blocks every 40 ms, all stamped with the first one's time: single anchors
+    # are 0-30 ms off, which would make the reference jump back and forth by 30 ms.
+    clock = SampleClock(48000)
+    for block in range(400):
+        clock.anchor(block * 480, 5.0 + (block // 4) * 0.04)
+    errors = [clock.time_at(b * 480) - (5.0 + b * 0.01) for b in range(300, 400)]
+    assert max(errors) - min(errors) < 1e-6  # a constant offset: no jitter left
+    assert -0.03 <= errors[0] <= 0.0
+
+
+def test_reference_returns_what_was_at_the_dac_at_a_given_time() -> None:
+    ref = FarEndReference(seconds=1.0)
+    ramp = np.arange(RATE, dtype=np.float32) / RATE
+    ref.write(ramp[:2400])
+    ref.clock.anchor(1200, 50.0)  # timeline sample 1200 reached the DAC at t = 50 s
+    out = np.empty(240, dtype=np.float32)
+    ref.read(50.01, out)  # 10 ms later: sample 1440
+    np.testing.assert_array_equal(out, ramp[1440:1680])
+    ref.read(50.0 + (2400 - 1200 - 100) / RATE, out)  # runs past what was written
+    np.testing.assert_array_equal(out[:100], ramp[2300:2400])
+    assert not out[100:].any()
+    ref.read(49.0, out)  # before the first anchor's position 0: nothing was played
+    assert not out.any()
+
+
+def test_reference_forgets_what_was_overwritten() -> None:
+    ref = FarEndReference(seconds=1.0)
+    ref.write(np.ones(RATE, dtype=np.float32))
+    ref.write(np.full(RATE, 2.0, dtype=np.float32))
+    out = np.empty(240, dtype=np.float32)
+    ref.copy_into(100, out)  # long gone
+    assert not out.any()
+    ref.copy_into(RATE + RATE // 2, out)
+    assert (out == 2.0).all()
+
+
+class _Recording(PassThrough):
+    mode = "aec"  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.fars: list[np.ndarray] = []
+
+    def process(self, near, far):
+        self.fars.append(far.copy())
+        return near
+
+
+def test_echo_control_pairs_frames_by_time_not_by_arrival() -> None:
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ramp = np.arange(RATE, dtype=np.float32)
+    echo.reference.write(ramp)
+    echo.reference.clock.anchor(0, 10.0)
+    frame = np.zeros(480, dtype=np.int16)
+    echo.process(frame, 10.5)
+    echo.process(frame, 10.1)
+    echo.process(frame, None)
+    np.testing.assert_array_equal(canceller.fars[0], ramp[12000:12480])
+    np.testing.assert_array_equal(canceller.fars[1], ramp[2400:2880])
+    assert not canceller.fars[2].any()
+    assert echo.untimed_frames == 1
+
+
+def test_a_flush_that_restarts_the_stream_is_a_break_and_the_clock_starts_over() -> None:
+    ref = FarEndReference()
+    for block in range(50):  # 10 ms blocks, DAC 100 ms ahead
+        ref.anchor(block * 240, 10.0 + block * 0.01 + 0.1)
+    assert ref.breaks == 0
+    # The stream was aborted: 150 ms of timeline was dropped, and it restarted 30 ms later.
+    for block in range(50, 60):
+        ref.anchor(block * 240 + 3600, 10.0 + block * 0.01 + 0.13)
+    assert ref.breaks == 1
+    # Only the anchors after the break place the timeline now.
+    assert ref.position_at(10.0 + 55 * 0.01 + 0.13) == pytest.approx(55 * 240 + 3600, abs=1)
+
+
+def test_a_device_without_dac_time_is_said_once_under_debug(caplog) -> None:
+    import logging
+
+    echo = EchoControl(_Recording())
+    echo.reference.write(np.zeros(RATE, dtype=np.float32))
+    echo.reference.anchor(0, 10.0, estimated=True)  # the speaker used its nominal latency
+    frame = np.zeros(480, dtype=np.int16)
+    with caplog.at_level(logging.DEBUG, logger="realtime_cli"):
+        echo.process(frame, 10.1)
+        echo.process(frame, 10.12)
+    lines = [r.getMessage() for r in caplog.records if "DAC time" in r.getMessage()]
+    assert len(lines) == 1 and "nominal latency" in lines[0]
