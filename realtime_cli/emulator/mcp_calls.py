@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from realtime_cli.emulator.conversation import strip_audio
 from realtime_cli.emulator.function_calls import FunctionCalls
-from realtime_cli.emulator.machine_core import ActiveResponse, OutputItem
+from realtime_cli.emulator.machine_core import ActiveResponse
 from realtime_cli.emulator.mcp_catalogue import listed_tools, reachable
 from realtime_cli.emulator.mcp_replies import McpApprovalPlan, McpCallPlan
 from realtime_cli.protocol import (
@@ -27,8 +26,6 @@ from realtime_cli.protocol import (
     ResponseMcpCallCompleted,
     ResponseMcpCallFailed,
     ResponseMcpCallInProgress,
-    ResponseOutputItemAdded,
-    ResponseOutputItemDone,
     Tool,
 )
 
@@ -138,34 +135,3 @@ class McpCalls(FunctionCalls):
         )
         previous = self._add_output(active, item)
         self._done_output(active, item, previous)
-
-    def _add_output(self, active: ActiveResponse, item: OutputItem) -> str | None:
-        self._emit(
-            ResponseOutputItemAdded(
-                event_id=self._eid(), response_id=active.id, output_index=active.index, item=item
-            )
-        )
-        previous = None
-        if active.in_conversation:
-            previous = self.conversation.insert(item)
-            self._emit(
-                ConversationItemAdded(event_id=self._eid(), item=item, previous_item_id=previous)
-            )
-        return previous
-
-    def _done_output(self, active: ActiveResponse, item: OutputItem, previous: str | None) -> None:
-        index = active.index
-        active.output.append(item)
-        if active.in_conversation:
-            self.conversation.replace(item)
-            self._emit(
-                ConversationItemDone(event_id=self._eid(), item=item, previous_item_id=previous)
-            )
-        self._emit(
-            ResponseOutputItemDone(
-                event_id=self._eid(),
-                response_id=active.id,
-                output_index=index,
-                item=strip_audio(item),
-            )
-        )

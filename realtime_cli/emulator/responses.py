@@ -21,6 +21,7 @@ from realtime_cli.emulator.machine_core import (
     IDLE_TIMER,
     ActiveResponse,
     MachineCore,
+    OutputItem,
     text_tokens,
 )
 from realtime_cli.emulator.mcp_replies import McpApprovalPlan, McpCallPlan
@@ -295,18 +296,7 @@ class Responses(MachineCore):
         active.item = item
         active.text = ""
         active.audio = bytearray()
-        self._emit(
-            ResponseOutputItemAdded(
-                event_id=self._eid(), response_id=active.id, output_index=active.index, item=item
-            )
-        )
-        if active.in_conversation:
-            active.previous_item_id = self.conversation.insert(item)
-            self._emit(
-                ConversationItemAdded(
-                    event_id=self._eid(), item=item, previous_item_id=active.previous_item_id
-                )
-            )
+        active.previous_item_id = self._add_output(active, item)
 
     def _run_message(
         self,
@@ -459,17 +449,34 @@ class Responses(MachineCore):
         else:
             final = msgspec.structs.replace(item, status=status, arguments=active.text)
             active.text_out += text_tokens(item.name + active.text)
-        index = active.index
         active.item = None
-        active.output.append(final)
+        self._done_output(active, final, active.previous_item_id)
+
+    def _add_output(self, active: ActiveResponse, item: OutputItem) -> str | None:
+        """Announce a new output item (and add it to the conversation); returns the id of
+        the item it follows there."""
+        self._emit(
+            ResponseOutputItemAdded(
+                event_id=self._eid(), response_id=active.id, output_index=active.index, item=item
+            )
+        )
+        previous = None
         if active.in_conversation:
-            self.conversation.replace(final)
-        echo = strip_audio(final)
-        if active.in_conversation:
+            previous = self.conversation.insert(item)
             self._emit(
-                ConversationItemDone(
-                    event_id=self._eid(), item=echo, previous_item_id=active.previous_item_id
-                )
+                ConversationItemAdded(event_id=self._eid(), item=item, previous_item_id=previous)
+            )
+        return previous
+
+    def _done_output(self, active: ActiveResponse, item: OutputItem, previous: str | None) -> None:
+        """Record a finished output item and announce it (audio bytes left out)."""
+        index = active.index
+        active.output.append(item)
+        echo = strip_audio(item)
+        if active.in_conversation:
+            self.conversation.replace(item)
+            self._emit(
+                ConversationItemDone(event_id=self._eid(), item=echo, previous_item_id=previous)
             )
         self._emit(
             ResponseOutputItemDone(
