@@ -44,22 +44,17 @@ def _log(home: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (home / "log.jsonl").read_text().splitlines()]
 
 
-def _sent_items(home: Path, kind: str) -> list[dict[str, Any]]:
+#: Where each direction of the --log carries whole items.
+_ITEM_EVENTS = {"send": "conversation.item.create", "recv": "response.output_item.done"}
+
+
+def _items(home: Path, direction: str, kind: str) -> list[dict[str, Any]]:
+    """Items of `kind` that rt sent ("send") or the server finished ("recv"), in order."""
     return [
         e["event"]["item"]
         for e in _log(home)
-        if e["dir"] == "send"
-        and e["event"]["type"] == "conversation.item.create"
-        and e["event"]["item"]["type"] == kind
-    ]
-
-
-def _received_items(home: Path, kind: str) -> list[dict[str, Any]]:
-    return [
-        e["event"]["item"]
-        for e in _log(home)
-        if e["dir"] == "recv"
-        and e["event"]["type"] == "response.output_item.done"
+        if e["dir"] == direction
+        and e["event"]["type"] == _ITEM_EVENTS[direction]
         and e["event"]["item"]["type"] == kind
     ]
 
@@ -94,9 +89,9 @@ def test_approve_never_headless_declines_and_shows_the_listing(
     assert 'allow MCP github: search_issues({"query": "login"}) -> no (--approve never)' in (
         run.err
     )
-    [answer] = _sent_items(tmp_path, "mcp_approval_response")
+    [answer] = _items(tmp_path, "send", "mcp_approval_response")
     assert answer["approve"] is False
-    assert _received_items(tmp_path, "mcp_call") == []
+    assert _items(tmp_path, "recv", "mcp_call") == []
     assert "I did not run search_issues, as you declined." in run.out
     # The secret went to the service (scrubbed in the log), and nowhere else.
     update = next(e["event"] for e in _log(tmp_path) if e["event"]["type"] == "session.update")
@@ -113,7 +108,7 @@ def test_approve_always_headless_runs_the_call_and_shows_it(
     assert "-> yes (--approve always)" in run.err
     assert 'rt: mcp github: calling search_issues({"query": "login"})' in run.err
     assert "rt: mcp github: search_issues -> " in run.err
-    [call] = _received_items(tmp_path, "mcp_call")
+    [call] = _items(tmp_path, "recv", "mcp_call")
     assert "login: crash on start" in call["output"]
     assert "The search_issues result is:" in run.out
     assert _scan(tmp_path, run.out, run.err) == []
@@ -137,8 +132,8 @@ def test_an_approval_asked_on_the_live_screen(
     run.write(answer)
     code = run.finish()
     assert code == 0, run.terminal.text()
-    [sent] = _sent_items(tmp_path, "mcp_approval_response")
-    calls = _received_items(tmp_path, "mcp_call")
+    [sent] = _items(tmp_path, "send", "mcp_approval_response")
+    calls = _items(tmp_path, "recv", "mcp_call")
     if answer == b"y":
         assert sent["approve"] is True
         [call] = calls

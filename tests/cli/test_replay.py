@@ -11,14 +11,7 @@ import pytest
 
 from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
 from tests.cli.conftest import Emu, rt
-
-
-def _write(path: Path, pcm: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
+from tests.cli.spoken import write_wav
 
 
 def _frames(path: Path) -> int:
@@ -33,7 +26,7 @@ def interrupted_talk(emulator: Emu, tmp_path_factory: pytest.TempPathFactory) ->
     first = speak("Tell me a long story please.").samples
     second = speak("Stop, that is enough.").samples
     mic, reply, log = tmp / "in.wav", tmp / "reply.wav", tmp / "log.jsonl"
-    _write(mic, np.concatenate([silence(300), first, silence(1400), second]))
+    write_wav(mic, np.concatenate([silence(300), first, silence(1400), second]))
     run = rt(
         "talk", "--input-file", str(mic), "--output-file", str(reply), "--log", str(log),
         "--log-audio", "--max-seconds", "30", "--transcribe", "gpt-4o-mini-transcribe",

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import wave
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
+from realtime_cli.emulator.synth import silence, speak
 from tests.cli.conftest import Emu, rt
+from tests.cli.spoken import write_wav
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
-
-
-def _write(path: Path, pcm: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
 
 
 def _seeded(log: Path) -> list[tuple[str, str]]:
@@ -52,7 +44,7 @@ def test_resume_from_a_log_seeds_what_was_said_and_heard(emulator: Emu, tmp_path
     mic, first_log, second_log = tmp_path / "in.wav", tmp_path / "1.jsonl", tmp_path / "2.jsonl"
     story = speak("Tell me a long story please.").samples
     stop = speak("Stop, that is enough.").samples
-    _write(mic, np.concatenate([silence(300), story, silence(1400), stop]))
+    write_wav(mic, np.concatenate([silence(300), story, silence(1400), stop]))
     first = _talk(emulator, tmp_path, "--input-file", str(mic), "--log", str(first_log))
     assert first.code == 0, first.err
     lines = first.out.splitlines()

@@ -11,6 +11,7 @@ import numpy as np
 
 from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
 from tests.cli.conftest import KEY, Emu, rt
+from tests.cli.spoken import write_wav
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
 MS = SAMPLE_RATE // 1000
@@ -20,14 +21,6 @@ def _read(path: Path) -> np.ndarray:
     with wave.open(str(path)) as wav:
         data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
         return data.reshape(-1, wav.getnchannels())
-
-
-def _write(path: Path, pcm: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
 
 
 def test_a_spoken_turn_gets_a_spoken_answer(emulator: Emu, tmp_path: Path) -> None:
@@ -58,7 +51,7 @@ def test_barge_in_truncates_to_the_audio_actually_played(emulator: Emu, tmp_path
     # the answer starts ~0.6 s after the first utterance; the second cuts in 0.8 s later
     pcm = np.concatenate([silence(300), first, silence(1400), second])
     mic, reply, log = tmp_path / "in.wav", tmp_path / "reply.wav", tmp_path / "log.jsonl"
-    _write(mic, pcm)
+    write_wav(mic, pcm)
     run = rt(
         "talk", "--input-file", str(mic), "--output-file", str(reply), "--log", str(log),
         "--log-audio", "--max-seconds", "30",

@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 import re
 import termios
-import wave
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
+from realtime_cli.emulator.synth import silence, speak
 from tests.audio.virtual_audio import VirtualAudio
 from tests.cli.conftest import Emu
 from tests.cli.pty_run import PtyRun, rt_env
+from tests.cli.spoken import write_wav
 from tests.cli.terminal import Terminal
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
@@ -84,14 +84,6 @@ def test_live_screen_shows_the_conversation_and_the_summary(
     assert term.styled("strike") == []
 
 
-def _write_wav(path: Path, pcm: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
-
-
 def test_barge_in_strikes_through_exactly_the_unheard_words(
     emulator: Emu, tmp_path: Path, pty_runs: list[PtyRun]
 ) -> None:
@@ -99,7 +91,7 @@ def test_barge_in_strikes_through_exactly_the_unheard_words(
     second = speak("Stop, that is enough.").samples
     # The answer starts ~0.6 s after the first utterance; the second cuts in 0.8 s later.
     mic = tmp_path / "in.wav"
-    _write_wav(mic, np.concatenate([silence(300), first, silence(1400), second]))
+    write_wav(mic, np.concatenate([silence(300), first, silence(1400), second]))
     run = _talk(emulator, tmp_path, "--input-file", str(mic))
     pty_runs.append(run)
     _assert_clean_exit(run)

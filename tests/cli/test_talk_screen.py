@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import wave
 from pathlib import Path
 
 import numpy as np
 
-from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
+from realtime_cli.emulator.synth import silence, speak
 from tests.audio.virtual_audio import VirtualAudio
 from tests.cli.conftest import Emu, rt
 from tests.cli.pty_run import PtyRun, rt_env
+from tests.cli.spoken import write_wav
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
 NOISY = Path(__file__).resolve().parent / "noisy_library"
@@ -76,12 +76,7 @@ def _barge_in_input(path: Path) -> Path:
     second = speak("Stop, that is enough.").samples
     # The answer starts about 0.6 s after the first utterance; the second cuts in 0.8 s later.
     pcm = np.concatenate([silence(300), first, silence(1400), second])
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
-    return path
+    return write_wav(path, pcm)
 
 
 def test_transcript_files_say_who_said_what_and_what_was_cut(emulator: Emu, tmp_path: Path) -> None:
