@@ -139,29 +139,33 @@ class _GainRamp:
         self.last = 1.0
         self._t = np.arange(1, BLOCK + 1, dtype=np.float32) / np.float32(BLOCK)
 
-    def apply(self, samples: FloatArray, gains: list[float]) -> FloatArray | None:
-        """`samples` scaled, or None when every gain is 1 (nothing to do)."""
+    def _factors(self, gains: list[float]) -> np.float32 | FloatArray | None:
+        """One factor for every sample (a scalar when constant), or None when all are 1."""
         if all(g == self.last for g in gains):
             # The common cases (not suppressing, or suppressing throughout): no ramp to build.
-            if self.last == 1.0:
-                return None
-            flat: FloatArray = samples * np.float32(self.last)
-            return flat
+            return None if self.last == 1.0 else np.float32(self.last)
         starts = np.array([self.last, *gains[:-1]], dtype=np.float32)
         ends = np.array(gains, dtype=np.float32)
         ramp = starts[:, None] + (ends - starts)[:, None] * self._t[None, :]
         self.last = gains[-1]
-        out: FloatArray = samples * ramp.reshape(-1)
+        factors: FloatArray = ramp.reshape(-1)
+        return factors
+
+    def apply(self, samples: FloatArray, gains: list[float]) -> FloatArray | None:
+        """`samples` scaled, or None when every gain is 1 (nothing to do)."""
+        factors = self._factors(gains)
+        if factors is None:
+            return None
+        out: FloatArray = samples * factors
         return out
 
     def apply_pcm16(self, samples: Int16Array, gains: list[float]) -> Int16Array:
-        """`apply` for int16 samples and gains <= 1 (no clipping needed): `samples` itself
-        when every gain is 1."""
-        scaled = self.apply(samples, gains)  # type: ignore[arg-type]
-        if scaled is None:
-            return samples
-        pcm: Int16Array = np.rint(scaled, out=scaled).astype(np.int16)
-        return pcm
+        """`apply` in place on int16 samples, for gains <= 1 (nothing can clip; truncation
+        towards zero matters not in attenuated echo)."""
+        factors = self._factors(gains)
+        if factors is not None:
+            np.multiply(samples, factors, out=samples, casting="unsafe")
+        return samples
 
 
 class PassThrough:
@@ -252,6 +256,7 @@ class Aec3Canceller:
         self._far = _FarWindow()
         self._meter = _EchoMeter()
         self._ramp = _GainRamp()
+        self._reference = np.empty(0, dtype=np.int16)
         #: Echo path gain in dB (microphone echo level minus far-end level); starts at the
         #: loudest plausible echo so that the first answer is protected before it is learnt.
         self.echo_path_db = 0.0
@@ -270,14 +275,16 @@ class Aec3Canceller:
         # int16 in and out of AEC3, and every level from one pass: this runs on every
         # microphone frame and numpy's per-call cost, not arithmetic, dominates rt's share.
         x = near[:n]
-        reference = np.multiply(far[:n], _PCM16_SCALE, dtype=np.float32).astype(np.int16)
+        if self._reference.shape[0] != n:
+            self._reference = np.empty(n, dtype=np.int16)
+        reference = np.multiply(far[:n], _PCM16_SCALE, out=self._reference, casting="unsafe")
         y: Int16Array = self._apm.process(x, reference)
         in_db, aec_db, far_db = _levels(x, y, reference, offset_db=_PCM16_DB)
         gains = [
             self._block(level_in, level_aec, self._far.update(level_far))
             for level_in, level_aec, level_far in zip(in_db, aec_db, far_db, strict=True)
         ]
-        cleaned = self._ramp.apply_pcm16(y, gains)
+        cleaned = self._ramp.apply_pcm16(y, gains)  # y is AEC3's fresh array: ours to change
         if n == near.shape[0]:
             return cleaned
         out = near.copy()
