@@ -38,9 +38,18 @@ class AnswerTimeout(RtError):
     """No complete answer within `--timeout` seconds (exit code 1)."""
 
 
+class _CurrentStderr(logging.StreamHandler[TextIO]):
+    """Writes to `sys.stderr` as it is at each record: `rt talk` points it elsewhere while it
+    captures file descriptor 2, and rt's own lines must not be captured with the rest."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def log_debug_to_stderr() -> None:
     """Show rt's own debug log on stderr (for --debug)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr(sys.stderr)
     handler.setFormatter(logging.Formatter("rt: debug: %(message)s"))
     logger = logging.getLogger("realtime_cli")
     logger.addHandler(handler)

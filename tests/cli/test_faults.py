@@ -16,6 +16,7 @@ import pytest
 from tests.cli.conftest import Emu, Run, StartEmulator, rt
 
 PROMPT = "Tell me a story about a cat and a dog"
+DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
 ANSWER = f"You said: {PROMPT}."
 
 
@@ -66,6 +67,22 @@ def test_malformed_frames_are_skipped_and_the_answer_prints(
     assert "rt: debug: received an event of unknown type 'response.future_feature.delta'" in (
         debug.err
     )
+
+
+def test_rt_talk_debug_lines_are_not_taken_for_sound_library_noise(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    # rt talk captures fd 2 for what C libraries print; its own --debug lines must still
+    # reach stderr as they happen, not be counted and replayed as library messages.
+    emu = faulty("--fault", "malformed")
+    run = rt(
+        "talk", "--input-file", str(DEMO), "--output-file", str(tmp_path / "reply.wav"),
+        "--plain", "--debug", base_url=emu.base_url, home=tmp_path,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    lines = run.err.splitlines()
+    assert "rt: debug: skipped a binary frame (20 bytes): the service sends text only" in lines
+    assert not [line for line in lines if "sound library: rt: debug" in line]
 
 
 @pytest.mark.parametrize(
