@@ -85,6 +85,21 @@ def test_rt_talk_debug_lines_are_not_taken_for_sound_library_noise(
     assert not [line for line in lines if "sound library: rt: debug" in line]
 
 
+def test_a_server_error_event_is_a_warning_and_the_failed_response_ends_it(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    # A server_error is not fatal (the session goes on); the response's end decides.
+    emu = faulty("--fault", "server-error")
+    run = rt("text", PROMPT, base_url=emu.base_url, home=tmp_path)
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    warning, error = run.err.splitlines()
+    assert warning.startswith("rt: warning: the service reported: The server had an error")
+    assert error == "rt: error: the response failed (the service's message is above)"
+    again = rt("text", PROMPT, base_url=emu.base_url, home=tmp_path)  # the fault was one-shot
+    assert (again.code, again.out, again.err) == (0, ANSWER + "\n", "")
+
+
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
