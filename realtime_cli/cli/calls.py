@@ -79,6 +79,11 @@ def run_rest(
                     return await action(client)
             except TimeoutError:
                 where = display_url(resolved.settings.base_url)
+                if client.retrying is not None:  # it answered, but not yet with success
+                    raise RtError(
+                        f"gave up after {timeout:g} s: {where} answered {client.retrying} and "
+                        "rt was waiting to retry (--timeout sets the limit)"
+                    ) from None
                 raise RtError(
                     f"no answer from {where} within {timeout:g} s (--timeout sets the limit)"
                 ) from None

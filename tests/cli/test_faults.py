@@ -187,6 +187,16 @@ def test_rt_token_waits_out_a_429(faulty: StartEmulator, tmp_path: Path) -> None
     assert elapsed >= 1.0  # Retry-After: 1 was honoured
 
 
+def test_rt_token_timing_out_while_it_waits_out_a_429_says_so(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    emu = faulty("--fault", "rest-429")
+    run = rt("token", "--timeout", "0.5", base_url=emu.base_url, home=tmp_path)
+    line = one_line_error(run)
+    assert line.startswith("rt: error: gave up after 0.5 s: ")
+    assert "answered HTTP 429 Too Many Requests and rt was waiting to retry" in line
+
+
 def test_rt_token_retries_a_500(faulty: StartEmulator, tmp_path: Path) -> None:
     emu = faulty("--fault", "rest-500")
     run = rt("token", base_url=emu.base_url, home=tmp_path)
