@@ -69,9 +69,10 @@ def test_a_stalled_network_drops_old_audio_with_a_warning_and_bounded_memory() -
                     if isinstance(event, Notice):
                         notices.append(event.text)
             assert any("not keeping up" in text for text in notices)
-            # Before the first drop: rt's queue plus this side's buffers (at most 2 s) plus
-            # what the emulator's receive buffer took (the far end's kernel, about 1.5 s).
-            assert accepted_before_dropping and accepted_before_dropping[0] * 0.02 <= 4.0
+            # Before the first drop: rt's queue plus this side's buffers, the README's "at
+            # most 2 s", plus the frame that tipped it over (what the far end's kernel takes
+            # on loopback is small: 2.02 s in total, measured).
+            assert accepted_before_dropping and accepted_before_dropping[0] <= 2.0 / 0.02 + 1
             # Nothing moved for 2 s: without reconnection the session ends, saying why.
             assert str(failure.value) == (
                 "the network stalled: nothing could be sent for 2 s; the connection was dropped"
