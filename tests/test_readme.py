@@ -42,10 +42,12 @@ def emulator_url() -> Iterator[str]:
     loop.close()
 
 
-def test_readme_python_examples_run(emulator_url: str) -> None:
+def test_readme_python_examples_run(emulator_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert len(blocks) >= 2, "the README lost its Python examples"
     for block in blocks:
         code = block.replace(SERVICE_KEY, f'api_key="sk-readme", base_url="{emulator_url}"')
         namespace: dict[str, object] = {}
         exec(compile(code, str(README), "exec"), namespace)
+    # The tool example's question goes through its tool, and ask() returns that answer.
+    assert "42" in capsys.readouterr().out

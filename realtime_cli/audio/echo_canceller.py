@@ -53,6 +53,9 @@ ECHO_ONLY_ERLE_DB: Final = 15.0
 _ECHO_PATH_RISE = 0.3
 _ECHO_PATH_FALL = 0.005
 _FLOOR_DB = -120.0
+_PCM16_SCALE = np.float32(32768.0)
+#: The level of int16 full scale in dB: int16 powers are this far above float ones.
+_PCM16_DB = 20.0 * math.log10(32768.0)
 
 
 class EchoCanceller(Protocol):
@@ -113,12 +116,20 @@ class _FarWindow:
         return max(self._history)
 
 
-def _levels(*signals: FloatArray) -> list[list[float]]:
-    """RMS level (dBFS) of each 10 ms block of each signal (equal lengths, whole blocks)."""
-    blocks = np.stack(signals).reshape(len(signals), -1, BLOCK)
-    power = np.einsum("kij,kij->ki", blocks, blocks) * np.float32(1.0 / BLOCK)
-    levels: list[list[float]] = (10.0 * np.log10(power + np.float32(1e-12))).tolist()
-    return levels
+def _levels(
+    *signals: NDArray[np.float32] | Int16Array, offset_db: float = 0.0
+) -> list[list[float]]:
+    """RMS level (dBFS) of each 10 ms block of each signal (equal lengths, whole blocks);
+    `offset_db` rescales (int16 samples: full scale is 32768, not 1).
+
+    One numpy pass and scalar logs: this runs for every microphone frame, and on a 20 ms
+    frame numpy's per-call overhead costs more than the arithmetic.
+    """
+    blocks = np.concatenate(signals, dtype=np.float32).reshape(-1, 1, BLOCK)
+    powers: list[float] = np.matmul(blocks, blocks.transpose(0, 2, 1)).ravel().tolist()
+    per_signal = len(powers) // len(signals)
+    levels = [10.0 * math.log10(p / BLOCK + 1e-12) - offset_db for p in powers]
+    return [levels[i : i + per_signal] for i in range(0, len(levels), per_signal)]
 
 
 class _GainRamp:
@@ -128,16 +139,33 @@ class _GainRamp:
         self.last = 1.0
         self._t = np.arange(1, BLOCK + 1, dtype=np.float32) / np.float32(BLOCK)
 
-    def apply(self, samples: FloatArray, gains: list[float]) -> FloatArray | None:
-        """`samples` scaled, or None when every gain is 1 (nothing to do)."""
-        if self.last == 1.0 and all(g == 1.0 for g in gains):
-            return None
+    def _factors(self, gains: list[float]) -> np.float32 | FloatArray | None:
+        """One factor for every sample (a scalar when constant), or None when all are 1."""
+        if all(g == self.last for g in gains):
+            # The common cases (not suppressing, or suppressing throughout): no ramp to build.
+            return None if self.last == 1.0 else np.float32(self.last)
         starts = np.array([self.last, *gains[:-1]], dtype=np.float32)
         ends = np.array(gains, dtype=np.float32)
         ramp = starts[:, None] + (ends - starts)[:, None] * self._t[None, :]
         self.last = gains[-1]
-        out: FloatArray = samples * ramp.reshape(-1)
+        factors: FloatArray = ramp.reshape(-1)
+        return factors
+
+    def apply(self, samples: FloatArray, gains: list[float]) -> FloatArray | None:
+        """`samples` scaled, or None when every gain is 1 (nothing to do)."""
+        factors = self._factors(gains)
+        if factors is None:
+            return None
+        out: FloatArray = samples * factors
         return out
+
+    def apply_pcm16(self, samples: Int16Array, gains: list[float]) -> Int16Array:
+        """`apply` in place on int16 samples, for gains <= 1 (nothing can clip; truncation
+        towards zero matters not in attenuated echo)."""
+        factors = self._factors(gains)
+        if factors is not None:
+            np.multiply(samples, factors, out=samples, casting="unsafe")
+        return samples
 
 
 class PassThrough:
@@ -228,6 +256,7 @@ class Aec3Canceller:
         self._far = _FarWindow()
         self._meter = _EchoMeter()
         self._ramp = _GainRamp()
+        self._reference = np.empty(0, dtype=np.int16)
         #: Echo path gain in dB (microphone echo level minus far-end level); starts at the
         #: loudest plausible echo so that the first answer is protected before it is learnt.
         self.echo_path_db = 0.0
@@ -243,17 +272,23 @@ class Aec3Canceller:
         n = near.shape[0] // BLOCK * BLOCK
         if n == 0:
             return near
-        x = pcm16_to_float(near[:n])
-        reference = np.ascontiguousarray(far[:n], dtype=np.float32)
-        y: FloatArray = self._apm.process(x, reference)
-        in_db, aec_db, far_db = _levels(x, y, reference)
+        # int16 in and out of AEC3, and every level from one pass: this runs on every
+        # microphone frame and numpy's per-call cost, not arithmetic, dominates rt's share.
+        x = near[:n]
+        if self._reference.shape[0] != n:
+            self._reference = np.empty(n, dtype=np.int16)
+        reference = np.multiply(far[:n], _PCM16_SCALE, out=self._reference, casting="unsafe")
+        y: Int16Array = self._apm.process(x, reference)
+        in_db, aec_db, far_db = _levels(x, y, reference, offset_db=_PCM16_DB)
         gains = [
             self._block(level_in, level_aec, self._far.update(level_far))
             for level_in, level_aec, level_far in zip(in_db, aec_db, far_db, strict=True)
         ]
-        ramped = self._ramp.apply(y, gains)
+        cleaned = self._ramp.apply_pcm16(y, gains)  # y is AEC3's fresh array: ours to change
+        if n == near.shape[0]:
+            return cleaned
         out = near.copy()
-        out[:n] = float_to_pcm16(y if ramped is None else ramped)
+        out[:n] = cleaned
         return out
 
     def _block(self, in_db: float, aec_db: float, far_peak: float) -> float:

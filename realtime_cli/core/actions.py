@@ -11,6 +11,7 @@ __all__ = [
     "AudioDone",
     "CancelTool",
     "FlushPlayback",
+    "FollowUpDropped",
     "HeardRevised",
     "Interrupted",
     "Notice",
@@ -162,6 +163,17 @@ class ResponseFinished:
     usage: Usage | None = None
     generated_audio_ms: int = 0
     heard_audio_ms: int = 0
+    #: The response called tools: once they answer, the core asks for the response that
+    #: uses their results (unless `FollowUpDropped` comes first).
+    follow_up: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpDropped:
+    """The response that was to follow this response's tool calls will not be asked for
+    (the user interrupted, or its calls were cancelled)."""
+
+    response_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +236,7 @@ Action = (
     | SpeechStopped
     | ResponseStarted
     | ResponseFinished
+    | FollowUpDropped
     | ResponseFailed
     | HeardRevised
     | ServerError

@@ -24,6 +24,7 @@ from realtime_cli.core.actions import (
     AudioDone,
     CancelTool,
     FlushPlayback,
+    FollowUpDropped,
     HeardRevised,
     Interrupted,
     Notice,
@@ -126,6 +127,10 @@ class AudioTrack:
 class _ToolCalls:
     pending: set[str] = field(default_factory=set)
     answered: int = 0
+    #: What the response that made the calls was asked for with (None: the server's own).
+    params: ResponseCreateParams | None = None
+    #: `ResponseFinished` said a follow-up response would come.
+    promised: bool = False
 
 
 class ConversationCore:
@@ -139,6 +144,8 @@ class ConversationCore:
         self.active_response: str | None = None
         self.usage_total = Usage(input_tokens=0, output_tokens=0, total_tokens=0)
         self._create_in_flight = False
+        self._in_flight_params: ResponseCreateParams | None = None
+        self._active_params: ResponseCreateParams | None = None
         self._auto_expected_since: float | None = None
         self._queue: deque[ResponseCreateParams | None] = deque()
         self._dropped: deque[str] = deque(maxlen=DROPPED_MEMORY)
@@ -305,16 +312,18 @@ class ConversationCore:
             return []
         params = self._queue.popleft()
         self._create_in_flight = True
+        self._in_flight_params = params
         event = ResponseCreate() if params is None else ResponseCreate(response=params)
         return [Send(event)]
 
     def _follow_up(self, response_id: str) -> list[Action]:
         calls = self._tools.pop(response_id, None)
-        if calls is None or not calls.answered or not self.config.auto_tool_response:
+        if calls is None:
             return []
-        if response_id in self._dropped:
-            return []  # interrupted: the user's new turn decides what comes next
-        return self.request_response()
+        if not calls.answered or not self.config.auto_tool_response or response_id in self._dropped:
+            # Interrupted: the user's new turn decides what comes next.
+            return [FollowUpDropped(response_id)] if calls.promised else []
+        return self.request_response(_follow_up_params(calls.params))
 
     def _barge_in(self, *, server_cancels: bool, forced: bool = False) -> list[Action]:
         if not (self.config.auto_barge_in or forced):
@@ -417,6 +426,10 @@ class ConversationCore:
 
     def _on_response_created(self, event: ResponseCreated, now: float) -> list[Action]:
         response_id = event.response.id if isinstance(event.response.id, str) else ""
+        # A response created while ours was in flight is ours (the service answers one
+        # response.create at a time); otherwise the server made it (voice activity).
+        self._active_params = self._in_flight_params if self._create_in_flight else None
+        self._in_flight_params = None
         self._create_in_flight = False
         self._auto_expected_since = None
         self.active_response = response_id
@@ -441,6 +454,10 @@ class ConversationCore:
             self._finished[response_id] = (usage, heard)
             while len(self._finished) > DROPPED_MEMORY:
                 self._finished.pop(next(iter(self._finished)))
+        calls = self._tools.get(response_id)
+        interrupted = status == "cancelled" or response_id in self._dropped
+        if calls is not None:
+            calls.promised = not interrupted and self.config.auto_tool_response
         actions: list[Action] = [
             ResponseFinished(
                 response_id,
@@ -449,13 +466,13 @@ class ConversationCore:
                 usage,
                 generated,
                 heard,
+                follow_up=calls is not None and calls.promised,
             )
         ]
         if status in ("failed", "incomplete"):
             actions.append(_failure(response_id, status, details))
-        calls = self._tools.get(response_id)
         if calls is not None:
-            if status == "cancelled" or response_id in self._dropped:
+            if interrupted:
                 actions += [CancelTool(call_id) for call_id in sorted(calls.pending)]
             elif not calls.pending:
                 actions += self._follow_up(response_id)
@@ -533,7 +550,13 @@ class ConversationCore:
     ) -> list[Action]:
         if event.response_id in self._dropped:
             return []
-        self._tools.setdefault(event.response_id, _ToolCalls()).pending.add(event.call_id)
+        calls = self._tools.get(event.response_id)
+        if calls is None:
+            mine = event.response_id == self.active_response
+            calls = self._tools[event.response_id] = _ToolCalls(
+                params=self._active_params if mine else None
+            )
+        calls.pending.add(event.call_id)
         self._tool_response[event.call_id] = event.response_id
         return [RunTool(event.call_id, event.name, event.arguments)]
 
@@ -552,6 +575,21 @@ def _part_text(part: ContentPart) -> str:
 
 
 _RETRY = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(ms|s|m)\b", re.IGNORECASE)
+
+
+def _follow_up_params(origin: ResponseCreateParams | None) -> ResponseCreateParams | None:
+    """The response after tool calls answers as the one that made them was asked to (text
+    only, its instructions, its metadata), but not with its `input` or `tool_choice`: those
+    shaped the calls, and a forced tool choice would only call again."""
+    if origin is None:
+        return None
+    keep = ("audio", "instructions", "max_output_tokens", "metadata", "output_modalities")
+    params = ResponseCreateParams()
+    for name in keep:
+        value = getattr(origin, name)
+        if value is not UNSET:
+            setattr(params, name, value)
+    return params if params != ResponseCreateParams() else None
 
 
 def _failure(response_id: str, status: str, details: object) -> ResponseFailed:

@@ -68,6 +68,12 @@ _SYNONYMS = {
 }
 
 
+#: Arithmetic written with symbols ("2 + 40") reads as the words a tool's name may use.
+_SYMBOLS_AS_WORDS = str.maketrans(
+    {"+": " plus ", "*": " times ", "\u00d7": " times ", "\u00f7": " over "}
+)
+
+
 @dataclass(frozen=True)
 class MessagePlan:
     """Answer with this text (spoken or written, per the response's modality)."""
@@ -159,14 +165,17 @@ def choose_tools(
         return [tool for tool in functions if tool.name == choice.name][:1]
     if choice == "none" or not functions:
         return []
-    said = words_of(text or "")
-    lowered = (text or "").lower()
+    spoken = (text or "").translate(_SYMBOLS_AS_WORDS)
+    said = words_of(spoken)
+    lowered = spoken.lower()
     scored = [(*_score(tool, said, lowered), index) for index, tool in enumerate(functions)]
     fitting = sorted(
         ((position, index) for score, position, index in scored if score >= 3),
     )
     chosen = [functions[index] for _, index in fitting]
-    if not chosen and choice == "required":
+    # "Use the tool": a model calls the tool that fits best even when no word names it.
+    asked_for_a_tool = "tool" in said or "tools" in said
+    if not chosen and (choice == "required" or asked_for_a_tool):
         best = max(scored, key=lambda entry: (entry[0], -entry[2]))
         chosen = [functions[best[2]]]
     if not parallel or not any(w in said for w in ("and", "also", "then")):

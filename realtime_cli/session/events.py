@@ -65,6 +65,8 @@ class ResponseDone:
     cost: Cost
     generated_audio_ms: int
     heard_audio_ms: int
+    #: It called tools: a response using their results follows (the session asks for it).
+    follow_up: bool = False
 
 
 @dataclass(frozen=True, slots=True)

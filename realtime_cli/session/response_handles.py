@@ -17,12 +17,18 @@ REQUEST_KEY = "rt_request"
 
 class ResponseHandle:
     """A response this session asked for: `await handle.wait()` for its outcome; `text`
-    collects its text (or audio transcript) as it streams."""
+    collects its text (or audio transcript) as it streams.
+
+    When the response calls tools, the handle follows on to the response that uses their
+    results (the session asks for it with the same request id): it settles with the last
+    response of that chain, and `text` holds the text of all of them.
+    """
 
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
         self.response_id: str | None = None
         self.text = ""
+        self.last_done: ResponseDone | None = None
         self._done: asyncio.Future[ResponseDone] = asyncio.get_running_loop().create_future()
 
     async def wait(self) -> ResponseDone:
@@ -70,6 +76,8 @@ class ResponseHandles:
         request_id = metadata.get(REQUEST_KEY) if isinstance(metadata, dict) else None
         handle = self._by_request.get(request_id) if request_id else None
         if handle is not None and isinstance(event.response.id, str):
+            if handle.response_id is not None:  # a follow-up takes over from its origin
+                self._by_response.pop(handle.response_id, None)
             handle.response_id = event.response.id
             self._by_response[event.response.id] = handle
 
@@ -78,11 +86,35 @@ class ResponseHandles:
         return self._by_response.get(response_id)
 
     def finish(self, done: ResponseDone) -> None:
-        """Settle and forget the handle of a response that ended."""
-        handle = self._by_response.pop(done.response_id, None)
+        """Settle and forget the handle of a response that ended, unless a follow-up
+        response will carry it on (then it waits, still known by its request id)."""
+        handle = self._by_response.get(done.response_id)
+        if handle is None:
+            return
+        handle.last_done = done
+        if done.follow_up:
+            return
+        self._by_response.pop(done.response_id, None)
+        self._by_request.pop(handle.request_id, None)
+        handle.settle(done)
+
+    def follow_up_dropped(self, response_id: str) -> None:
+        """The follow-up of `response_id` will not come: settle with the response's end."""
+        handle = self._by_response.pop(response_id, None)
         if handle is not None:
             self._by_request.pop(handle.request_id, None)
-            handle.settle(done)
+            if handle.last_done is not None:
+                handle.settle(handle.last_done)
+
+    def refused(self, params: ResponseCreateParams | None, error: BaseException) -> None:
+        """The service refused the `response.create` made with `params`: fail its handle."""
+        metadata = params.metadata if params is not None else None
+        request_id = metadata.get(REQUEST_KEY) if isinstance(metadata, dict) else None
+        handle = self._by_request.pop(request_id, None) if request_id else None
+        if handle is not None:
+            if handle.response_id is not None:
+                self._by_response.pop(handle.response_id, None)
+            handle.fail(error)
 
     def fail_all(self, error: BaseException) -> None:
         """Fail every open handle (the connection was lost or the session ended)."""

@@ -33,13 +33,16 @@ from realtime_cli.core import (
     ConversationCore,
     CoreConfig,
     FlushPlayback,
+    FollowUpDropped,
+    HeardRevised,
     Notice,
     PlayAudio,
     ResponseFinished,
     RunTool,
     Send,
+    ServerError,
 )
-from realtime_cli.core.pricing import Cost, estimate_cost
+from realtime_cli.core.pricing import Cost, estimate_cost, revise_heard
 from realtime_cli.errors import RtError
 from realtime_cli.opening import Opening
 from realtime_cli.protocol import (
@@ -50,6 +53,7 @@ from realtime_cli.protocol import (
     McpApprovalResponseItem,
     MessageItem,
     RealtimeSession,
+    ResponseCreate,
     ResponseCreated,
     ResponseCreateParams,
     ResponseOutputAudioTranscriptDelta,
@@ -352,7 +356,25 @@ class VoiceSession:
                 self._tools.cancel(action)
             elif isinstance(action, ResponseFinished):
                 self._finish_response(action)
+            elif isinstance(action, FollowUpDropped):
+                self._handles.follow_up_dropped(action.response_id)
+            elif isinstance(action, HeardRevised):
+                self.cost_total = revise_heard(
+                    self.cost_total,
+                    action.usage,
+                    self.model,
+                    generated_ms=action.generated_audio_ms,
+                    heard_before_ms=action.heard_before_ms,
+                    heard_ms=action.heard_audio_ms,
+                )
+                self._stream.emit(action)
             else:
+                if isinstance(action, ServerError) and isinstance(action.caused_by, ResponseCreate):
+                    message = action.error.message or action.error.code or "refused"
+                    self._handles.refused(
+                        action.caused_by.response or None,
+                        RtError(f"the service refused the response: {message}"),
+                    )
                 self._stream.emit(action)
 
     async def _deliver_tool(self, call_id: str, output: str) -> None:
@@ -400,6 +422,7 @@ class VoiceSession:
             cost,
             action.generated_audio_ms,
             action.heard_audio_ms,
+            action.follow_up,
         )
         self._stream.emit(done)
         self._handles.finish(done)
@@ -519,7 +542,7 @@ class VoiceSession:
         return await self.create_response()
 
     async def ask(self, text: str) -> str:
-        """Ask a question and return the answer's text."""
+        """Ask a question and return the answer's text (after any tools it called)."""
         await self.add_user_text(text)
         handle = await self.create_response(ResponseCreateParams(output_modalities=["text"]))
         await handle.wait()

@@ -6,6 +6,7 @@ from realtime_cli.core import (
     CancelTool,
     ConversationCore,
     CoreConfig,
+    FollowUpDropped,
     ItemOrder,
     Notice,
     ResponseFinished,
@@ -104,6 +105,59 @@ def test_results_before_done_follow_up_on_done() -> None:
     core.receive(script.function_call("resp_1", "call_a", "x"), 0.2)
     assert _creates(core.tool_result("call_a", "ok")) == 0
     assert _creates(core.receive(script.done("resp_1"), 0.3)) == 1
+
+
+def _follow_up_params(actions: list[object]) -> ResponseCreateParams | None:
+    (create,) = [e for e in _sent(actions) if isinstance(e, ResponseCreate)]
+    return create.response if isinstance(create.response, ResponseCreateParams) else None
+
+
+def test_the_follow_up_answers_as_the_response_that_called_the_tools_was_asked() -> None:
+    core = ConversationCore()
+    core.receive(script.manual_session(), 0.0)
+    asked = ResponseCreateParams(
+        output_modalities=["text"],
+        instructions="Be brief.",
+        metadata={"rt_request": "req_7"},
+        tool_choice="required",
+    )
+    core.request_response(asked)
+    core.receive(script.created("resp_1"), 0.1)
+    core.receive(script.function_call("resp_1", "call_a", "add"), 0.2)
+    (finished,) = [
+        a for a in core.receive(script.done("resp_1"), 0.3) if isinstance(a, ResponseFinished)
+    ]
+    assert finished.follow_up
+    params = _follow_up_params(core.tool_result("call_a", "42"))
+    assert params == ResponseCreateParams(
+        output_modalities=["text"], instructions="Be brief.", metadata={"rt_request": "req_7"}
+    )  # a forced tool_choice is not repeated: it would only call the tool again
+
+
+def test_the_follow_up_of_a_server_made_response_uses_the_session_settings() -> None:
+    core = ConversationCore()
+    core.receive(script.session(), 0.0)
+    core.receive(script.created("resp_1"), 0.1)  # voice activity made it, not rt
+    core.receive(script.function_call("resp_1", "call_a", "add"), 0.2)
+    core.receive(script.done("resp_1"), 0.3)
+    assert _follow_up_params(core.tool_result("call_a", "42")) is None
+
+
+def test_a_barge_in_after_the_response_drops_its_promised_follow_up() -> None:
+    core = ConversationCore()
+    core.receive(script.session(), 0.0)
+    core.receive(script.created("resp_1"), 0.1)
+    core.receive(script.audio("resp_1", "item_a", 800), 0.1)
+    core.receive(script.function_call("resp_1", "call_a", "slow"), 0.2)
+    (finished,) = [
+        a for a in core.receive(script.done("resp_1"), 0.3) if isinstance(a, ResponseFinished)
+    ]
+    assert finished.follow_up  # the tool is still running
+    core.receive(script.speech_started(), 0.4)  # the user cuts in while its audio plays
+    core.playback_flushed({"item_a": 300}, 0.4)
+    after = core.tool_result("call_a", "late")
+    assert _creates(after) == 0
+    assert FollowUpDropped("resp_1") in after
 
 
 def test_no_follow_up_when_switched_off() -> None:

@@ -104,6 +104,18 @@ def test_tools_are_chosen_by_meaning_and_in_parallel() -> None:
     assert len(choose_tools("tell me a joke", tools, "required", parallel=True)) == 1
 
 
+def test_arithmetic_in_symbols_and_use_the_tool_call_a_tool() -> None:
+    add = function("add", "Add two integers.", ADD)
+    weather = function("get_weather", "Current weather for a city.", WEATHER)
+    assert [
+        t.name for t in choose_tools("What is 2 + 40?", [weather, add], None, parallel=True)
+    ] == ["add"]
+    # Told to use a tool, a model calls the one that fits best, even with no word for it.
+    (chosen,) = choose_tools("Sort it out. Use the tool.", [add], None, parallel=True)
+    assert chosen.name == "add"
+    assert choose_tools("Sort it out.", [add], None, parallel=True) == []
+
+
 def test_openai_sdk_gets_schema_valid_parallel_calls_and_a_worded_result() -> None:
     openai = pytest.importorskip("openai")
 

@@ -8,14 +8,19 @@ import time
 from typing import Any
 
 import numpy as np
+import pytest
 
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.records import ClientFrame
+from realtime_cli.errors import RtError
 from realtime_cli.protocol import (
     ConversationItemCreate,
     ConversationItemTruncate,
     FunctionCallOutputItem,
+    ItemReference,
     ResponseCancel,
+    ResponseCreate,
+    ResponseCreateParams,
 )
 from realtime_cli.session import (
     AudioDelta,
@@ -260,5 +265,44 @@ def test_the_stop_figure_is_when_the_speaker_falls_silent_and_its_notices_are_ev
                 assert notices.count("output device 7 reports no DAC time") == 1
                 # Not the flush call (microseconds): the silence 40 ms later.
                 assert 39.0 <= session.barge_in_ms[0] <= 60.0
+
+    arun(main(), timeout=20)
+
+
+def test_ask_returns_the_answer_that_follows_its_tool_calls() -> None:
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    async def main() -> None:
+        async with Emulator(speed=50) as emu:
+            emu.script.set_tool_arguments("add", {"a": 2, "b": 40})
+            async with VoiceSession.connect(
+                api_key=KEY, base_url=emu.base_url, vad="none", tools=[add]
+            ) as session:
+                answer = await asyncio.wait_for(session.ask("please call add"), 10)
+            assert "42" in answer
+            creates = [e for e in _client_events(emu) if isinstance(e, ResponseCreate)]
+            assert len(creates) == 2  # the question, then the follow-up with the result
+            follow_up = creates[1].response
+            assert isinstance(follow_up, ResponseCreateParams)
+            assert follow_up.output_modalities == ["text"]  # text, as ask() asked
+
+    arun(main(), timeout=20)
+
+
+def test_a_refused_response_create_fails_its_handle() -> None:
+    async def main() -> None:
+        async with (
+            Emulator(speed=50) as emu,
+            VoiceSession.connect(api_key=KEY, base_url=emu.base_url, vad="none") as s,
+        ):
+            handle = await s.create_response(
+                ResponseCreateParams(input=[ItemReference(id="item_nowhere")])
+            )
+            with pytest.raises(RtError, match="item_nowhere"):
+                await asyncio.wait_for(handle.wait(), 10)
+            assert await asyncio.wait_for(s.ask("still there?"), 10)  # the session goes on
 
     arun(main(), timeout=20)
