@@ -291,8 +291,8 @@ class WavSpeaker(BufferedOutput):
         self._writer.close()
 
     def discard(self) -> None:
-        """Drop the file (a run that never connected): an earlier file at the path stays."""
-        self._closed = True
+        """Drop the file (a run that never connected): an earlier file at the path stays.
+        close() still stops the renderer."""
         if self._task is not None:
             self._task.cancel()
         self._writer.discard()

@@ -289,7 +289,10 @@ class WavWriter:
         return True
 
     def write(self, samples: NDArray[np.generic]) -> None:
-        """Append frames: float in [-1, 1) or int16, shaped (frames, channels) or 1-D."""
+        """Append frames: float in [-1, 1) or int16, shaped (frames, channels) or 1-D.
+        Frames after close() or discard() are dropped."""
+        if self._closed:
+            return
         arr = np.asarray(samples)
         if arr.ndim == 1:
             arr = arr.reshape(-1, 1) if self.channels == 1 else arr.reshape(-1, self.channels)
