@@ -590,3 +590,37 @@ def test_browser_subprotocol_key_is_accepted() -> None:
             assert '"session.created"' in str(await ws.recv())
 
     arun(body())
+
+
+@pytest.mark.parametrize("part_type", ["output_audio", "audio"])
+def test_assistant_audio_cannot_be_created(part_type: str) -> None:
+    """PROTOCOL.md section 2: the service cannot create assistant audio; assistant text is
+    fine. The refused item is not in the conversation."""
+
+    async def body() -> None:
+        async with Emulator() as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "conversation.item.create",
+                    "event_id": "evt_audio",
+                    "item": {
+                        "id": "item_said",
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [{"type": part_type, "transcript": "Hello there."}],
+                    },
+                }
+            )
+            error = await client.expect("error")
+            assert error.error.type == "invalid_request_error"
+            assert error.error.code == "invalid_value"
+            assert error.error.param == "item.content[0].type"
+            assert error.error.event_id == "evt_audio"
+            await client.send({"type": "conversation.item.retrieve", "item_id": "item_said"})
+            missing = await client.expect("error")
+            assert missing.error.param == "item_id"
+            await client.send(ConversationItemCreate(item=MessageItem.assistant_text("Hello.")))
+            added = await client.expect("conversation.item.added")
+            assert added.item.role == "assistant"
+
+    arun(body())
