@@ -99,7 +99,6 @@ class Transcription(MachineCore):
         else:
             pieces = token_pieces(text) if self.realism.live else word_pieces(text)
         # What went out while the user was speaking is not sent again.
-        # What went out while the user was speaking is not sent again.
         for piece in pieces[self._early_pieces.pop(target, 0) :]:
             self._user_delta(target, piece, with_logprobs=with_logprobs)
 

@@ -58,3 +58,19 @@ def test_rt_emulator_refuses_non_loopback_hosts() -> None:
     )
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+def test_rt_emulator_refuses_a_failure_rate_with_exact() -> None:
+    """--exact never fails on its own, so a rate with it is a usage error, not ignored."""
+    result = subprocess.run(
+        [sys.executable, "-m", "realtime_cli", "emulator", "--exact", "--failure-rate", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "rt: error: --failure-rate works only with the live timing; drop --exact\n"
+    )
