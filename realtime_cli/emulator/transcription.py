@@ -64,9 +64,7 @@ class Transcription(MachineCore):
             lambda: self._transcript_deltas(target, model, text, failed, stalls=stalls),
         )
         if not stalls:
-            self._later(
-                delay, lambda: self._transcript_done(target, model, text, audio_ms, failed)
-            )
+            self._later(delay, lambda: self._transcript_done(target, model, text, audio_ms, failed))
 
     def _transcribe_during_speech(self, target: str) -> None:
         """Live mode, a streaming transcription model: deltas while the user still speaks,
