@@ -9,9 +9,11 @@ RT=.venv/bin/rt
 OUT=demo-output
 mkdir -p "$OUT"
 
-# A private config home, so a user's own profiles cannot point the demo elsewhere.
+# A private config home and none of the user's rt settings, so nothing of theirs can point
+# the demo elsewhere (a proxy URL would get the demo's prompts).
 export XDG_CONFIG_HOME
 XDG_CONFIG_HOME=$(mktemp -d)
+unset OPENAI_WEBSOCKET_BASE_URL RT_CONFIG RT_PROFILE RT_MODEL RT_VOICE
 export OPENAI_API_KEY=sk-demo-emulator-only
 
 $RT emulator --port 0 > "$OUT/emulator.txt" 2>&1 &

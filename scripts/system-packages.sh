@@ -13,7 +13,9 @@ if ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then
     ver=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     missing+=("python${ver}-venv")
 fi
-if ! ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2'; then
+# ldconfig lives in /sbin, which is not on an ordinary user's PATH.
+LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
+if ! "$LDCONFIG" -p 2>/dev/null | grep -q 'libportaudio\.so\.2'; then
     missing+=(libportaudio2)
 fi
 if [ "$TEST" = 1 ]; then

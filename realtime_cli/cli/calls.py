@@ -79,6 +79,11 @@ def run_rest(
                     return await action(client)
             except TimeoutError:
                 where = display_url(resolved.settings.base_url)
+                if client.retrying is not None:  # it answered, but not yet with success
+                    raise RtError(
+                        f"gave up after {timeout:g} s: {where} answered {client.retrying} and "
+                        "rt was waiting to retry (--timeout sets the limit)"
+                    ) from None
                 raise RtError(
                     f"no answer from {where} within {timeout:g} s (--timeout sets the limit)"
                 ) from None
@@ -87,15 +92,15 @@ def run_rest(
 
 
 def _read_sdp(source: str | None) -> str:
+    from realtime_cli.cli.text_input import argument_text, file_text, stdin_text
+
     if source is None and sys.stdin.isatty():
         raise UsageError("give an SDP offer file, or '-' to read it from standard input")
     if source is None or source == "-":
-        sdp = sys.stdin.read()
+        sdp = stdin_text()
     else:
-        try:
-            sdp = Path(source).read_text()
-        except OSError as exc:
-            raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from exc
+        source = argument_text(source, "the SDP offer's file name")
+        sdp = file_text(Path(source), f"the SDP offer {source}")
     if not sdp.strip():
         raise UsageError("the SDP offer is empty")
     return sdp

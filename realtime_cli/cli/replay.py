@@ -70,13 +70,20 @@ def replay(
 
       rt replay session.jsonl --check
     """
+    from realtime_cli.cli.output_paths import check_distinct, check_outputs
     from realtime_cli.core.log_replay import has_audio
     from realtime_cli.core.traffic_check import check_traffic
     from realtime_cli.transport.event_log_reader import read_event_log
 
+    if output_file is not None:
+        check_distinct({"LOG.jsonl": log, "--output-file": output_file})
+        check_outputs({"--output-file": output_file})
     frames = read_event_log(log)
-    if not frames:
-        raise UsageError(f"{log} holds no log lines")
+    if not any(frame.direction is not None for frame in frames):
+        raise UsageError(
+            f"{log} is not an rt log: none of its {len(frames)} lines is a logged event "
+            "(record one with `rt talk --log FILE.jsonl`)"
+        )
     if check:
         anomalies = check_traffic(frames)
         for anomaly in anomalies:

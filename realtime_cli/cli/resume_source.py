@@ -42,8 +42,9 @@ def load_history(path: Path) -> list[tuple[str, str]]:
         if isinstance(value, dict):
             entries.append(value)
     if any("dir" in entry for entry in entries):
-        return conversation_history(list(iter_event_log(iter(lines))))
-    messages = [m for entry in entries if (m := _transcript_message(entry)) is not None]
+        messages = conversation_history(list(iter_event_log(iter(lines))))
+    else:
+        messages = [m for entry in entries if (m := _transcript_message(entry)) is not None]
     if not messages:
         raise UsageError(
             f"--resume {path}: no conversation found (give a `rt talk --log` file or a "

@@ -38,9 +38,18 @@ class AnswerTimeout(RtError):
     """No complete answer within `--timeout` seconds (exit code 1)."""
 
 
+class _CurrentStderr(logging.StreamHandler[TextIO]):
+    """Writes to `sys.stderr` as it is at each record: `rt talk` points it elsewhere while it
+    captures file descriptor 2, and rt's own lines must not be captured with the rest."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def log_debug_to_stderr() -> None:
     """Show rt's own debug log on stderr (for --debug)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr(sys.stderr)
     handler.setFormatter(logging.Formatter("rt: debug: %(message)s"))
     logger = logging.getLogger("realtime_cli")
     logger.addHandler(handler)
@@ -115,6 +124,7 @@ async def _converse(
     if settings.instructions is not None:
         params.instructions = settings.instructions
     await conn.send(ResponseCreate(response=params))
+    reported: set[str] = set()
     async for event in conn:
         if output.json_output:
             output.write(encode_server_event(event).decode() + "\n")
@@ -123,22 +133,30 @@ async def _converse(
         if isinstance(event, ResponseOutputTextDelta) and not output.json_output:
             output.write(event.delta)
         elif isinstance(event, Error):
-            raise ResponseFailed(f"the service answered: {event.error.message}")
+            if conn.cause_of(event) is not None:  # our question or its response.create
+                raise ResponseFailed(f"the service answered: {event.error.message}")
+            # The service's other errors (a server_error) are not fatal: the response goes
+            # on, or ends failed, and its response.done says so.
+            output.end_line()
+            print(f"rt: warning: the service reported: {event.error.message}", file=sys.stderr)
+            reported.add(event.error.message)
         elif isinstance(event, ResponseDone):
             output.end_line()
-            _check_done(event)
+            _check_done(event, reported)
             return
     # Iteration ends quietly only after a close this client asked for; none was.
     raise ResponseFailed("the connection ended before the answer was complete")
 
 
-def _check_done(event: ResponseDone) -> None:
+def _check_done(event: ResponseDone, reported: set[str]) -> None:
     status = event.response.status
     details = event.response.status_details
     reason = getattr(details, "reason", None)
     if status == "failed":
         error = getattr(details, "error", None)
         message = getattr(error, "message", None) or "no reason given"
+        if message in reported:
+            raise ResponseFailed("the response failed (the service's message is above)")
         raise ResponseFailed(f"the response failed: {message}")
     if status == "cancelled":
         raise ResponseFailed(f"the response was cancelled ({reason or 'no reason given'})")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from realtime_cli.errors import UsageError
 
-__all__ = ["argument_text", "decode_utf8", "option_text", "stdin_text"]
+__all__ = ["argument_text", "decode_utf8", "file_text", "option_text", "stdin_text"]
 
 
 def decode_utf8(data: bytes, source: str) -> str:
@@ -41,6 +41,16 @@ def stdin_text() -> str:
     return decode_utf8(sys.stdin.buffer.read(), "standard input")
 
 
+def file_text(path: Path, source: str) -> str:
+    """A file's contents as UTF-8; one-line `UsageError` naming `source` when it cannot be
+    read or is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{source}: cannot read it ({exc.strerror or exc})") from None
+    return decode_utf8(data, source)
+
+
 def option_text(value: str | None, flag: str) -> str | None:
     """An option's text, or with `@FILE` the file's contents (the same for every command)."""
     if value is None:
@@ -49,8 +59,4 @@ def option_text(value: str | None, flag: str) -> str | None:
     if not value.startswith("@"):
         return value
     path = Path(value[1:])
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{flag} @{path}: cannot read it ({exc.strerror or exc})") from None
-    return decode_utf8(data, f"{flag} @{path}")
+    return file_text(path, f"{flag} @{path}")

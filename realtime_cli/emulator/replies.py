@@ -59,7 +59,9 @@ _SYNONYMS = {
 
 
 #: Arithmetic written with symbols ("2 + 40") reads as the words a tool's name may use.
-_SYMBOLS_AS_WORDS = str.maketrans({"+": " plus ", "*": " times ", "×": " times ", "÷": " over "})
+_SYMBOLS_AS_WORDS = str.maketrans(
+    {"+": " plus ", "*": " times ", "\u00d7": " times ", "\u00f7": " over "}
+)
 
 
 @dataclass(frozen=True)

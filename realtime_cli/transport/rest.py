@@ -193,6 +193,8 @@ class RestClient:
             headers=headers, timeout=timeout, transport=transport, follow_redirects=False
         )
         self._retry = retry or RetryPolicy()
+        #: Why the last request is being retried (an HTTP status, a network error), if it is.
+        self.retrying: str | None = None
         self._sleep = sleep
         self._rand = rand
         self._clock = clock
@@ -316,14 +318,17 @@ class RestClient:
             except _RETRYABLE_EXCEPTIONS as exc:
                 if last:
                     raise self._network_error(url, exc) from exc
+                self.retrying = _network_reason(exc)
                 await self._wait(attempt, None)
                 continue
             except httpx.TransportError as exc:
                 raise self._network_error(url, exc) from exc
             if response.is_success:
+                self.retrying = None
                 return response
             if last or not self._retry.retryable_status(response.status_code, response.headers):
                 raise api_error(method, path, response, self._secret)
+            self.retrying = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
             await self._wait(attempt, response.headers)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 

@@ -16,6 +16,7 @@ import pytest
 from tests.cli.conftest import Emu, Run, StartEmulator, rt
 
 PROMPT = "Tell me a story about a cat and a dog"
+DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
 ANSWER = f"You said: {PROMPT}."
 
 
@@ -66,6 +67,37 @@ def test_malformed_frames_are_skipped_and_the_answer_prints(
     assert "rt: debug: received an event of unknown type 'response.future_feature.delta'" in (
         debug.err
     )
+
+
+def test_rt_talk_debug_lines_are_not_taken_for_sound_library_noise(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    # rt talk captures fd 2 for what C libraries print; its own --debug lines must still
+    # reach stderr as they happen, not be counted and replayed as library messages.
+    emu = faulty("--fault", "malformed")
+    run = rt(
+        "talk", "--input-file", str(DEMO), "--output-file", str(tmp_path / "reply.wav"),
+        "--plain", "--debug", base_url=emu.base_url, home=tmp_path,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    lines = run.err.splitlines()
+    assert "rt: debug: skipped a binary frame (20 bytes): the service sends text only" in lines
+    assert not [line for line in lines if "sound library: rt: debug" in line]
+
+
+def test_a_server_error_event_is_a_warning_and_the_failed_response_ends_it(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    # A server_error is not fatal (the session goes on); the response's end decides.
+    emu = faulty("--fault", "server-error")
+    run = rt("text", PROMPT, base_url=emu.base_url, home=tmp_path)
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    warning, error = run.err.splitlines()
+    assert warning.startswith("rt: warning: the service reported: The server had an error")
+    assert error == "rt: error: the response failed (the service's message is above)"
+    again = rt("text", PROMPT, base_url=emu.base_url, home=tmp_path)  # the fault was one-shot
+    assert (again.code, again.out, again.err) == (0, ANSWER + "\n", "")
 
 
 @pytest.mark.parametrize(
@@ -153,6 +185,16 @@ def test_rt_token_waits_out_a_429(faulty: StartEmulator, tmp_path: Path) -> None
     assert run.out.startswith("ek_") and run.out.count("\n") == 1
     assert run.err == ""
     assert elapsed >= 1.0  # Retry-After: 1 was honoured
+
+
+def test_rt_token_timing_out_while_it_waits_out_a_429_says_so(
+    faulty: StartEmulator, tmp_path: Path
+) -> None:
+    emu = faulty("--fault", "rest-429")
+    run = rt("token", "--timeout", "0.5", base_url=emu.base_url, home=tmp_path)
+    line = one_line_error(run)
+    assert line.startswith("rt: error: gave up after 0.5 s: ")
+    assert "answered HTTP 429 Too Many Requests and rt was waiting to retry" in line
 
 
 def test_rt_token_retries_a_500(faulty: StartEmulator, tmp_path: Path) -> None:

@@ -151,6 +151,20 @@ def test_latin1_instructions_file_is_one_line(tmp_path: Path) -> None:
         assert f"--instructions @{path} is not valid UTF-8" in _one_line(run)
 
 
+def test_latin1_sdp_offer_is_one_line_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    offer = "v=0\r\ns=Caf\u00e9\r\n".encode("latin-1")
+    path = tmp_path / "offer.sdp"
+    path.write_bytes(offer)
+    from_file = rt("sdp-offer", str(path), base_url=CLOSED, home=tmp_path)
+    assert from_file.code == 2
+    assert f"the SDP offer {path} is not valid UTF-8 (byte 0xe9 at offset 10)" in _one_line(
+        from_file
+    )
+    from_stdin = rt("sdp-offer", "-", base_url=CLOSED, home=tmp_path, stdin=offer)
+    assert from_stdin.code == 2
+    assert "standard input is not valid UTF-8 (byte 0xe9 at offset 10)" in _one_line(from_stdin)
+
+
 def test_text_reads_instructions_from_a_file(emulator: Emu, tmp_path: Path) -> None:
     path, log = tmp_path / "instructions.txt", tmp_path / "log.jsonl"
     path.write_text("Answer like a pirate.\n")

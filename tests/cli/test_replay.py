@@ -135,3 +135,30 @@ def test_a_missing_log_is_one_line(tmp_path: Path) -> None:
     assert run.code == 2
     assert run.err.strip().count("\n") == 0
     assert "cannot read log" in run.err
+
+
+def test_replay_refuses_a_file_that_is_not_a_log_and_never_writes_over_the_log(
+    interrupted_talk: tuple[Path, str], tmp_path: Path
+) -> None:
+    log, _ = interrupted_talk
+    transcript = tmp_path / "talk.jsonl"  # JSON lines, but a transcript, not a log
+    transcript.write_text('{"role": "user", "text": "hi"}\n')
+    wav = tmp_path / "answer.wav"
+    wav.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    for path in (transcript, wav):
+        for extra in ([], ["--check"]):
+            run = rt("replay", str(path), *extra, base_url=None, home=tmp_path)
+            assert run.code == 2, run.err
+            assert f"{path} is not an rt log" in run.err
+            assert len(run.err.strip().splitlines()) == 1
+    before = log.read_bytes()
+    run = rt("replay", str(log), "--output-file", str(log), base_url=None, home=tmp_path)
+    assert run.code == 2
+    assert "LOG.jsonl and --output-file name the same file" in run.err
+    assert log.read_bytes() == before
+    run = rt(
+        "replay", str(log), "--output-file", str(tmp_path / "nowhere" / "a.wav"),
+        base_url=None, home=tmp_path,
+    )  # fmt: skip
+    assert run.code == 2
+    assert "the directory" in run.err and "does not exist" in run.err

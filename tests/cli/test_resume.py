@@ -96,7 +96,13 @@ def test_resume_from_a_jsonl_transcript(emulator: Emu, tmp_path: Path) -> None:
 def test_a_bad_resume_file_is_one_line_before_connecting(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"hello": 1}\nnot json\n')
-    for path, words in ((tmp_path / "missing.jsonl", "cannot read"), (empty, "no conversation")):
+    silent_log = tmp_path / "silent.jsonl"  # a log of a session where nobody said anything
+    silent_log.write_text('{"t": 0.1, "dir": "recv", "event": {"type": "session.created"}}\n')
+    for path, words in (
+        (tmp_path / "missing.jsonl", "cannot read"),
+        (empty, "no conversation"),
+        (silent_log, "no conversation"),
+    ):
         run = rt(
             "talk", "--input-file", str(DEMO), "--resume", str(path),
             base_url="http://127.0.0.1:9", home=tmp_path,
