@@ -1,8 +1,8 @@
 """One conversation's echo handling: the speaker's far-end reference plus the canceller the
 microphone applies to each frame, paired by time.
 
-Give the same `EchoControl` to `SoundDeviceSpeaker(echo=...)` and
-`SoundDeviceMicrophone(echo=...)`: the speaker writes what it plays into `reference`, the
+Give the control's `reference` to `SoundDeviceSpeaker(far_end=...)` and the control itself
+to `SoundDeviceMicrophone(echo=...)`: the speaker writes what it plays into `reference`, the
 microphone passes every 24 kHz frame with its ADC time through `process()`.
 """
 
@@ -84,7 +84,7 @@ class EchoControl:
             far[:] = 0.0
         else:
             self.reference.copy_into(self._continue_at(target, n), far)
-        if self.reference.estimated_anchors and not self._said_estimated:
+        if self.reference.estimated and not self._said_estimated:
             self._said_estimated = True
             _log.debug(
                 "the output device reports no usable DAC time: the echo reference is aligned "
