@@ -193,3 +193,27 @@ def test_a_device_without_dac_time_is_said_once_under_debug(caplog) -> None:
         echo.process(frame, 10.12)
     lines = [r.getMessage() for r in caplog.records if "DAC time" in r.getMessage()]
     assert len(lines) == 1 and "nominal latency" in lines[0]
+
+
+def test_a_restart_moves_the_pairing_by_the_jump_of_the_timeline_only() -> None:
+    # The pairing has run consecutively while the microphone's ADC stamps wandered 5 ms
+    # (the clock target moved, the room did not). A barge-in restarts the output stream:
+    # the timeline now meets the DAC 25 ms sooner. The reference must jump by those 25 ms
+    # exactly, not to the wandered clock target (a 5 ms step AEC3 would have to relearn).
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ref = echo.reference
+    ramp = np.arange(4 * RATE, dtype=np.float32)
+    ref.write(ramp)
+    _stream(ref, 0, 200, 0.030, 10.0)
+    frame = np.zeros(480, dtype=np.int16)
+    at = 10.5
+    for i in range(30):
+        echo.process(frame, at + i * 0.02 + (0.005 if i >= 10 else 0.0))
+    continuing = int(canceller.fars[-1][0]) + 480
+    assert continuing == round((10.5 - 10.03) * RATE) + 30 * 480  # no step for 5 ms
+    ref.restart()
+    _stream(ref, 200 * 240, 5, 0.005, 12.0)  # block 200: DAC at 12.005 s, not 12.03 s
+    echo.process(frame, at + 30 * 0.02 + 0.005)
+    assert int(canceller.fars[-1][0]) == continuing + 600
+    assert echo.resyncs == 0 and echo.drift_steps == 0
