@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from realtime_cli.audio.devices import load_sounddevice, select_device, supported_rate
+from realtime_cli.audio.devices import (
+    STREAM_BLOCK_S,
+    STREAM_LATENCY,
+    load_sounddevice,
+    select_device,
+    supported_rate,
+)
 from realtime_cli.audio.errors import AudioError, DeviceLostError
 from realtime_cli.audio.far_end import FarEndReference
 from realtime_cli.audio.interfaces import PcmInput
@@ -46,8 +52,8 @@ class SoundDeviceSpeaker(BufferedOutput):
         *,
         rate: int | None = None,
         channels: int | None = None,
-        block_s: float = 0.01,
-        latency: str | float = "low",
+        block_s: float = STREAM_BLOCK_S,
+        latency: str | float = STREAM_LATENCY,
         prebuffer_s: float = DEFAULT_PREBUFFER_S,
         max_prebuffer_s: float = DEFAULT_MAX_PREBUFFER_S,
         fade_s: float = DEFAULT_FADE_S,
