@@ -44,6 +44,7 @@ class EchoControl:
         self._position: int | None = None  # where the next frame's reference starts
         self._error = 0.0  # smoothed (clock target - position), in samples
         self._breaks = 0
+        self._restarts = 0
         self._last: tuple[float, float] | None = None  # (ADC time, clock target) last frame
         #: Times the reference moved to follow clock drift.
         self.drift_steps = 0
@@ -86,6 +87,9 @@ class EchoControl:
             far[:] = 0.0
         else:
             self.reference.copy_into(self._continue_at(target, start_time, n), far)
+        if self.reference.restarts != self._restarts:
+            self._restarts = self.reference.restarts
+            self.canceller.far_end_restarted()
         if self.reference.estimated and not self._said_estimated:
             self._said_estimated = True
             _log.debug(

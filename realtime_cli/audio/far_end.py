@@ -43,6 +43,8 @@ class FarEndReference:
         #: Times the timeline broke off (a flush that aborted the stream, a device restart):
         #: the pairing must start again from the clock.
         self.breaks = 0
+        #: Of those, the speaker's own restarts (`restart()`) once their first anchor came.
+        self.restarts = 0
         self._last: tuple[float, float] | None = None
         self._restarting = False  # set by `restart()`, taken by the next anchor
         self._device_times = False  # the device has reported a real DAC time
@@ -99,10 +101,11 @@ class FarEndReference:
             or (self._stretch_estimated and not estimated)
             or abs((position - last[0]) - (dac_time - last[1]) * API_RATE) > _BREAK_SAMPLES
         )
-        self._restarting = False
         if broke:
             self._stretch_estimated = False
             self.breaks += 1
+            self.restarts += self._restarting
+        self._restarting = False
         self._stretch_estimated = self._stretch_estimated or estimated
         self._last = (position, dac_time)
         self.clock.anchor(position, dac_time, restart=broke)

@@ -73,6 +73,10 @@ class _Recording(PassThrough):
 
     def __init__(self) -> None:
         self.fars: list[np.ndarray] = []
+        self.restarts = 0
+
+    def far_end_restarted(self) -> None:
+        self.restarts += 1
 
     def process(self, near, far):
         self.fars.append(far.copy())
@@ -217,3 +221,24 @@ def test_a_restart_moves_the_pairing_by_the_jump_of_the_timeline_only() -> None:
     echo.process(frame, at + 30 * 0.02 + 0.005)
     assert int(canceller.fars[-1][0]) == continuing + 600
     assert echo.resyncs == 0 and echo.drift_steps == 0
+    assert canceller.restarts == 1  # the canceller relearns after a restart...
+
+
+def test_only_the_speakers_own_restarts_make_the_canceller_relearn() -> None:
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ref = echo.reference
+    ref.write(np.zeros(4 * RATE, dtype=np.float32))
+    frame = np.zeros(480, dtype=np.int16)
+    _stream(ref, 0, 100, 0.030, 10.0)
+    echo.process(frame, 10.5)
+    _stream(ref, 100 * 240, 100, 0.060, 11.0)  # a 30 ms jump the host made on its own
+    echo.process(frame, 11.5)
+    assert ref.breaks == 1 and ref.restarts == 0 and canceller.restarts == 0
+    ref.restart()
+    ref.anchor(200 * 240, 12.02, estimated=True)  # left out: the device has DAC times
+    echo.process(frame, 12.0)
+    assert canceller.restarts == 0  # not yet: the new stream has no real time yet
+    _stream(ref, 201 * 240, 3, 0.005, 12.01)
+    echo.process(frame, 12.02)
+    assert ref.breaks == 2 and ref.restarts == 1 and canceller.restarts == 1
