@@ -69,8 +69,8 @@ class Run:
     self_interrupted: list[Interrupted] = field(default_factory=list)
     #: Interruptions while the user talked over the last answer.
     barge_ins: list[Interrupted] = field(default_factory=list)
-    #: What the listener heard of the answer to the user's barge-in (None: no answer came).
-    reply_heard_ms: int | None = None
+    #: The answer to the user's barge-in: audio generated and heard, in ms (None: none).
+    reply_ms: tuple[int, int] | None = None
     truncates: list[ConversationItemTruncate] = field(default_factory=list)
     raw_during_answers: list[np.ndarray] = field(default_factory=list)
     sent_during_answers: list[np.ndarray] = field(default_factory=list)
@@ -89,8 +89,8 @@ async def _converse(
     echo = EchoControl.for_mode(mode)  # type: ignore[arg-type]
     answering = False
     user_talking = False
-    replies: asyncio.Queue[str] = asyncio.Queue()  # items of answers done, the user silent
     item_of: dict[str, str] = {}  # response id -> its audio item
+    completed: list[ResponseDone] = []  # responses generated to the end
     async with Emulator(speed=5, vad_dbfs=SERVICE_VAD_DBFS) as emu:
         for _ in range(answers + 2):
             emu.script.queue_reply(ANSWER)
@@ -134,8 +134,8 @@ async def _converse(
                         (run.barge_ins if user_talking else run.self_interrupted).append(event)
                     elif isinstance(event, AudioDelta):
                         item_of.setdefault(event.response_id, event.item_id)
-                    elif isinstance(event, ResponseDone) and not user_talking:
-                        replies.put_nowait(item_of.get(event.response_id, ""))
+                    elif isinstance(event, ResponseDone) and event.status == "completed":
+                        completed.append(event)
 
             watcher = asyncio.create_task(watch())
             await asyncio.sleep(1.0)  # streams settle, AEC3 sees the room
@@ -161,17 +161,19 @@ async def _converse(
                     await asyncio.sleep(0.02)
                 await asyncio.to_thread(feeder.wait, 10)
                 await asyncio.sleep(0.5)  # the detector's silence ends the user's turn
-                while not replies.empty():  # answers cut while the user talked
-                    replies.get_nowait()
                 user_talking = False
-                # The service answers the user on the stream the barge-in cut and restarted:
-                # that answer must play out whole too.
+                # The service answers the user (it may have begun between their last words)
+                # on the stream the barge-in cut and restarted: that answer must play out
+                # whole, with nobody talking over it.
                 answering = True
-                reply = await asyncio.wait_for(replies.get(), 20)
+                await asyncio.sleep(1.0)
                 await speaker.drain(timeout=15)
-                run.reply_heard_ms = speaker.played_ms(reply)
                 await asyncio.sleep(0.4)  # the echo tail
                 answering = False
+                if completed:
+                    reply = completed[-1]
+                    heard = speaker.played_ms(item_of.get(reply.response_id, ""))
+                    run.reply_ms = (reply.generated_audio_ms, heard)
             for task in (stream, watcher, raw_task):
                 task.cancel()
             await asyncio.gather(stream, watcher, raw_task, return_exceptions=True)
@@ -213,7 +215,9 @@ def test_default_aec_never_self_interrupts_yet_the_user_still_can(
     assert [t.audio_end_ms for t in run.truncates if t.item_id == cut.item_id] == [cut.heard_ms]
     # ...and the answer to the user played out whole after the cut (no self-interruption
     # above): a barge-in restarts the output stream, and the echo reference with it.
-    assert run.reply_heard_ms is not None and run.reply_heard_ms > 2000, run.reply_heard_ms
+    assert run.reply_ms is not None, "the user's turn got no answer"
+    generated, heard = run.reply_ms
+    assert generated > 0 and heard >= generated - 50, run.reply_ms
     # The echo reached the microphone loudly, and what was sent was far below it.
     raw_db, sent_db = _db(run.raw_during_answers), _db(run.sent_during_answers)
     assert raw_db > -35.0, raw_db
