@@ -2,7 +2,8 @@
 no clock reads; times and sample counts are given).
 
 - An utterance starts as soon as `target` samples are queued, or its audio is arriving
-  clearly faster than real time (the usual case with the service: near zero extra delay),
+  clearly faster than real time (the usual case with the service: near zero extra delay)
+  and the user's floor is queued,
   or it has waited `target` worth of time, or the item is complete.
 - An underrun (the queue ran dry in the middle of an item) raises `target` for the rest of
   the session to what would have covered it: what was queued at the start, plus the gap,
@@ -82,7 +83,8 @@ class JitterTarget:
             complete
             or queued >= self.target
             or waited >= self.target
-            or (queued > 0 and self.fast_arrival())
+            # Fast arrival skips the adaptive part of the target, never the user's floor.
+            or (queued > 0 and queued >= self.floor and self.fast_arrival())
         )
 
     def started(self, queued: int) -> None:

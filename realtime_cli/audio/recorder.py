@@ -124,3 +124,8 @@ class StereoRecorder:
         self._write_ready(final=True)
         self._closed = True
         self._writer.close()
+
+    def discard(self) -> None:
+        """Drop the file (a run that never connected): an earlier file at the path stays."""
+        self._closed = True
+        self._writer.discard()

@@ -290,6 +290,13 @@ class WavSpeaker(BufferedOutput):
                 await task
         self._writer.close()
 
+    def discard(self) -> None:
+        """Drop the file (a run that never connected): an earlier file at the path stays.
+        close() still stops the renderer."""
+        if self._task is not None:
+            self._task.cancel()
+        self._writer.discard()
+
     async def __aenter__(self) -> WavSpeaker:
         self.start()
         return self

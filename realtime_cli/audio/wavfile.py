@@ -7,6 +7,8 @@ Samples come out as float32 in [-1, 1), shaped (frames, channels).
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,12 +183,31 @@ def wav_info(path: str | Path) -> WavInfo:
         return reader.info
 
 
+def _part_file(path: str) -> str | None:
+    """Where to write before `path` is replaced: a hidden sibling, when `path` is a regular
+    file (or new); None for a device or pipe (`/dev/null`), written directly."""
+    real = os.path.realpath(path)
+    try:
+        if not stat.S_ISREG(os.stat(real).st_mode):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    head, name = os.path.split(real)
+    return os.path.join(head, f".{name}.rt-part")
+
+
 class WavWriter:
     """Streams frames into a WAV file; the sizes in the header are patched on close().
 
     When the disk fills up (or any write fails) the file is cut back to the last whole
     block, `error` says why, later frames are dropped, and close() still writes a valid
     header for what is there.
+
+    The frames go to a hidden sibling file that replaces `path` on close(): a file already
+    at `path` (an earlier recording) stays intact until then, and `discard()` (a run that
+    never connected) leaves it as it was.
     """
 
     def __init__(
@@ -228,8 +249,17 @@ class WavWriter:
             fmt = struct.pack(
                 "<HHIIHH", tag, channels, rate, rate * self._block_align, self._block_align, bits
             )
+        self._part = _part_file(self.path)
         # Unbuffered: after a failed write the file holds exactly what succeeded.
-        self._file: BinaryIO = open(path, "wb", buffering=0)  # noqa: SIM115 - closed by close()
+        try:
+            self._file: BinaryIO = open(  # noqa: SIM115 - closed by close()
+                self._part or self.path, "wb", buffering=0
+            )
+        except OSError:
+            if self._part is None:
+                raise
+            self._part = None  # a directory rt may not add to: write in place
+            self._file = open(self.path, "wb", buffering=0)  # noqa: SIM115
         self._size = 0
         self.error: OSError | None = None
         header = b"RIFF" + b"\0\0\0\0" + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
@@ -259,7 +289,10 @@ class WavWriter:
         return True
 
     def write(self, samples: NDArray[np.generic]) -> None:
-        """Append frames: float in [-1, 1) or int16, shaped (frames, channels) or 1-D."""
+        """Append frames: float in [-1, 1) or int16, shaped (frames, channels) or 1-D.
+        Frames after close() or discard() are dropped."""
+        if self._closed:
+            return
         arr = np.asarray(samples)
         if arr.ndim == 1:
             arr = arr.reshape(-1, 1) if self.channels == 1 else arr.reshape(-1, self.channels)
@@ -287,6 +320,19 @@ class WavWriter:
             f.write(struct.pack("<I", data_bytes))
         finally:
             f.close()
+            if self._part is not None:
+                os.replace(self._part, os.path.realpath(self.path))
+
+    def discard(self) -> None:
+        """Close without keeping anything: `path` stays as it was before (absent, or the
+        earlier file). Written in place (a device), what was written stays."""
+        if self._closed:
+            return
+        self._closed = True
+        self._file.close()
+        if self._part is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._part)
 
     def __enter__(self) -> WavWriter:
         return self

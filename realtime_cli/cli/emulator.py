@@ -12,7 +12,7 @@ import typer
 
 from realtime_cli.emulator.faults import FAULTS, FaultSettings, check_faults
 from realtime_cli.emulator.realism import Realism
-from realtime_cli.errors import RtError
+from realtime_cli.errors import RtError, UsageError
 
 __all__ = ["EXAMPLE_KEY", "emulator"]
 
@@ -177,6 +177,9 @@ def emulator(
 
       rt emulator --port 8765 --fault drop-1011
     """
+    if exact and failure_rate > 0:
+        # --exact never fails on its own: a rate given with it would be silently ignored.
+        raise UsageError("--failure-rate works only with the live timing; drop --exact")
     faults = check_faults(fault or ())
     settings = FaultSettings(
         slow_pause=slow_pause, expire_after=expire_after, drop_after=drop_after

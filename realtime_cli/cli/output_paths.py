@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -13,7 +12,6 @@ __all__ = [
     "check_distinct",
     "check_outputs",
     "check_writable",
-    "remove_if_unused",
     "stopped_writing",
 ]
 
@@ -62,13 +60,6 @@ def check_outputs(paths: dict[str, Path | None]) -> None:
     for flag, path in paths.items():
         if path is not None:
             check_writable(flag, path)
-
-
-def remove_if_unused(path: Path, size_when_empty: int) -> None:
-    """Delete a file this run created but never wrote past its header (a failed connect)."""
-    with contextlib.suppress(OSError):
-        if path.stat().st_size <= size_when_empty:
-            path.unlink()
 
 
 def stopped_writing(path: object, error: OSError) -> str:

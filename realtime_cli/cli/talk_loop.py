@@ -29,7 +29,7 @@ from rich.rule import Rule
 from realtime_cli.audio import Microphone, Speaker
 from realtime_cli.audio.echo_control import EchoControl
 from realtime_cli.cli.keys import KeyReader, key_name
-from realtime_cli.cli.output_paths import remove_if_unused, stopped_writing
+from realtime_cli.cli.output_paths import stopped_writing
 from realtime_cli.cli.stderr_capture import StderrCapture
 from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
 from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
@@ -55,8 +55,6 @@ __all__ = ["TalkRun"]
 #: A headless run ends when nothing has been pending or playing for this long after the
 #: input ran out (server VAD needs its silence, then the answer needs to start).
 IDLE_END_S = 1.5
-#: A WAV file with no samples: the header rt writes when it opens one.
-WAV_HEADER_BYTES = 44
 WATCH_S = 0.05
 #: Keys that end a live conversation as Ctrl-C does.
 QUIT_KEYS = ("q", "Q")
@@ -413,6 +411,11 @@ class TalkRun:
         now = self.clock()
         if self._keys is not None:
             self._keys.close()
+        if not self._connected:
+            # Nothing happened: no empty WAV left behind, and an earlier file at the same
+            # path (last run's answer) stays as it was.
+            for sink in self.sinks:
+                sink.discard()
         with contextlib.suppress(Exception):
             await self.microphone.close()
         with contextlib.suppress(Exception):
@@ -424,9 +427,7 @@ class TalkRun:
             self.event_log.close()
         self.view.close(now)
         if not self._connected:
-            # Nothing happened: no summary of zeros, and no empty WAV files left behind.
-            for path in self.files:
-                remove_if_unused(path, WAV_HEADER_BYTES)
+            # No summary of zeros.
             if self._screen is not None:
                 self._screen.stop()
             return

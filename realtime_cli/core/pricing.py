@@ -97,3 +97,21 @@ def estimate_cost(
     ) / 1e6
     unheard = audio_out * p.audio_out / 1e6 * (1.0 - min(max(heard_fraction, 0.0), 1.0))
     return Cost(dollars, unheard)
+
+
+def revise_heard(
+    cost: Cost,
+    usage: Usage,
+    model: str,
+    *,
+    generated_ms: int,
+    heard_before_ms: int,
+    heard_ms: int,
+) -> Cost:
+    """`cost` with a finished response's unheard share revised (its audio was cut after it
+    finished generating: `heard_before_ms` of `generated_ms` became `heard_ms`)."""
+    if generated_ms <= 0:
+        return cost
+    was = estimate_cost(usage, model, heard_fraction=heard_before_ms / generated_ms).unheard
+    now = estimate_cost(usage, model, heard_fraction=heard_ms / generated_ms).unheard
+    return Cost(cost.total, cost.unheard + now - was)

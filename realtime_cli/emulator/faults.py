@@ -59,11 +59,13 @@ FAULTS: dict[str, str] = {
     "response-incomplete": "the next response stops half way (status incomplete, content_filter)",
     "server-error": "the next response gets an error event of type server_error and fails",
     "transcription-failed": "the next input transcription fails (audio_unintelligible)",
+    "transcription-stalls": "the next input transcription's deltas stop half way, and "
+    "neither completed nor failed ever comes",
 }
 
 #: Faults in what a session says (not in the socket): the session machine asks for them.
 RESPONSE_FAULTS = ("response-failed", "response-incomplete", "server-error")
-CONTENT_FAULTS = frozenset({*RESPONSE_FAULTS, "transcription-failed"})
+CONTENT_FAULTS = frozenset({*RESPONSE_FAULTS, "transcription-failed", "transcription-stalls"})
 
 #: Faults that fire once and then switch themselves off.
 ONE_SHOT_FAULTS = frozenset({"rest-429", "rest-500", *CONTENT_FAULTS})

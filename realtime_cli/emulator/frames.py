@@ -18,7 +18,7 @@ from realtime_cli.protocol import (
     decode_client_event,
 )
 
-__all__ = ["WS_EVENT_TYPES", "Incoming", "decode_frame"]
+__all__ = ["SESSION_CLOSE", "WS_EVENT_TYPES", "Incoming", "decode_frame"]
 
 #: Client event types the service accepts over a websocket (`output_audio_buffer.clear`
 #: is for WebRTC and SIP only).
@@ -33,17 +33,25 @@ LISTED_TYPES = (
     *WS_EVENT_TYPES[-2:],
 )
 
+#: Not a GA client event in the SDK (it comes from the translation surface), yet the service
+#: accepts it on a realtime websocket (PROTOCOL.md section 11): it ends the session.
+SESSION_CLOSE = "session.close"
+
 _JSON = msgspec.json.Decoder()
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """One client frame, decoded: the event, or the error the service would answer with."""
+    """One client frame, decoded: the event, or the error the service would answer with.
+
+    `closes` marks a valid `session.close`, which has no typed event (`event` is None).
+    """
 
     frame: str | bytes
     event: ClientEvent | None
     error: ClientError | None
     event_id: str | None
+    closes: bool = False
 
 
 def _param(path: str) -> str:
@@ -89,6 +97,13 @@ def decode_frame(frame: str | bytes) -> Incoming:
             "missing_required_parameter", "Missing required parameter: 'type'.", "type"
         )
         return Incoming(frame, None, error, event_id)
+    if kind == SESSION_CLOSE:
+        # Its only fields on the translation surface; anything else is unknown, as elsewhere.
+        extra = next((key for key in raw if key not in ("type", "event_id")), None)
+        if extra is not None:
+            error = ClientError("unknown_parameter", f"Unknown parameter: '{extra}'.", extra)
+            return Incoming(frame, None, error, event_id)
+        return Incoming(frame, None, None, event_id, closes=True)
     if kind not in WS_EVENT_TYPES:
         # The service's wording: "..., 'response.create', and 'response.cancel'."
         supported = ", ".join(f"'{t}'" for t in LISTED_TYPES[:-1])

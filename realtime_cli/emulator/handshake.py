@@ -2,7 +2,8 @@
 
 Auth, beta header and model are checked after the websocket upgrade, as on the live service:
 the client gets an `error` event and then a close (3000 for auth, 4000 for shape or model)
-with the reason `<error.type>.<error.code>`.
+with the reason `<error.type>.<error.code>` (just `<error.type>` when the code is null, as for
+a missing `Authorization` header).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ class Refusal:
 
     @property
     def reason(self) -> str:
-        """The close reason the service uses: `<type>.<code>`."""
+        """The close reason the service uses: `<type>.<code>`, or `<type>` without a code."""
+        if self.error.code is None:
+            return self.error.type
         return f"{self.error.type}.{self.error.code}"
 
 
@@ -59,13 +62,13 @@ def admit(
 ) -> Admission | Refusal:
     """Decide a websocket's fate from its query and (lower-case) headers at wall time `now`."""
     key = bearer_token(headers)
+    if not key:
+        # Captured (PROTOCOL.md section 11): no code, so the close reason is the type alone.
+        message = "Missing bearer or basic authentication in header."
+        return Refusal(ClientError(None, message), CLOSE_AUTH)
     if not keys.accepts(key, now):
-        shown = f"{key[:6]}***{key[-4:]}" if key and len(key) > 10 else (key or "")
-        message = (
-            f"Incorrect API key provided: {shown}."
-            if key
-            else "Missing bearer or basic authentication in header."
-        )
+        shown = f"{key[:6]}***{key[-4:]}" if len(key) > 10 else key
+        message = f"Incorrect API key provided: {shown}."
         return Refusal(ClientError("invalid_api_key", message), CLOSE_AUTH)
     if "openai-beta" in headers:
         return Refusal(

@@ -8,7 +8,7 @@ from realtime_cli.emulator.conversation import item_id, strip_audio
 from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.formats import bytes_per_ms
 from realtime_cli.emulator.machine_core import MachineCore
-from realtime_cli.emulator.service_rules import check_truncate_values
+from realtime_cli.emulator.service_rules import check_item_create, check_truncate_values
 from realtime_cli.protocol import (
     UNSET,
     ConversationItemAdded,
@@ -38,6 +38,7 @@ class ItemEvents(MachineCore):
         self._emit(ConversationItemDone(event_id=self._eid(), item=echo, previous_item_id=previous))
 
     def _on_item_create(self, event: ConversationItemCreate) -> None:
+        check_item_create(event)
         item = event.item
         if not isinstance(item.id, str) or not item.id:
             item = msgspec.structs.replace(item, id=self.ids.next("item"))

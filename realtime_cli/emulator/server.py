@@ -110,8 +110,9 @@ class Emulator:
     here, for tests) and the live service's timing, streaming shape and answers
     (`Realism.measured(speed)`, the default of `rt emulator`).
 
-    `vad_dbfs` fixes the server VAD's level (dBFS per 10 ms frame, e.g. -45 to be as
-    sensitive as the service is believed to be) instead of mapping the session's threshold.
+    `vad_dbfs` fixes the server VAD's level (dBFS per 10 ms frame) instead of mapping the
+    session's threshold (which puts the default 0.5 at -45 dBFS, where the service's detector
+    is believed to fire).
     """
 
     def __init__(

@@ -8,9 +8,20 @@ are checked in `session_config`; this module holds the per-event rules.
 from __future__ import annotations
 
 from realtime_cli.emulator.errors import ClientError
-from realtime_cli.protocol import ConversationItemTruncate, InputAudioBufferAppend
+from realtime_cli.protocol import (
+    ConversationItemCreate,
+    ConversationItemTruncate,
+    InputAudioBufferAppend,
+    MessageItem,
+)
 
-__all__ = ["MAX_APPEND_BYTES", "check_append", "check_metadata", "check_truncate_values"]
+__all__ = [
+    "MAX_APPEND_BYTES",
+    "check_append",
+    "check_item_create",
+    "check_metadata",
+    "check_truncate_values",
+]
 
 #: The SDK's docstring of `input_audio_buffer.append`: "a maximum size of 15 MiB".
 MAX_APPEND_BYTES = 15 * 1024 * 1024
@@ -36,6 +47,24 @@ def check_append(event: InputAudioBufferAppend) -> None:
             f"Audio chunk of {len(event.audio)} bytes exceeds the maximum of 15 MiB.",
             "audio",
         )
+
+
+def check_item_create(event: ConversationItemCreate) -> None:
+    """The service cannot create assistant audio (PROTOCOL.md section 2, the docs' table):
+    an assistant message with an `output_audio` part (or the beta `audio`) is refused,
+    transcript or not."""
+    item = event.item
+    if not isinstance(item, MessageItem) or item.role != "assistant":
+        return
+    for index, part in enumerate(item.content):
+        if part.type in ("output_audio", "audio"):
+            # The code and wording are a guess: the limitation is documented, not the error.
+            raise ClientError(
+                "invalid_value",
+                f"Invalid value: '{part.type}'. Assistant messages cannot be created with "
+                "audio content; supported values are: 'output_text'.",
+                f"item.content[{index}].type",
+            )
 
 
 def check_truncate_values(event: ConversationItemTruncate) -> None:

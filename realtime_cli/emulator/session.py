@@ -83,6 +83,8 @@ class SessionMachine(
             return self._flush()
         if incoming.error is not None:
             self._error(incoming.error, incoming.event_id)
+        elif incoming.closes:
+            self._on_session_close()
         elif incoming.event is not None:
             try:
                 self._dispatch(incoming.event)

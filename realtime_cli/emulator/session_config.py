@@ -14,6 +14,7 @@ from realtime_cli.emulator.service_rules import check_metadata
 from realtime_cli.protocol import (
     UNSET,
     AudioFormat,
+    AudioTranscription,
     InputAudioConfig,
     NoiseReduction,
     OutputAudioConfig,
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_INSTRUCTIONS",
     "MODELS",
     "SESSION_TTL_S",
+    "TRANSCRIPTION_MODELS",
     "VOICES",
     "check_response_params",
     "check_session",
@@ -98,6 +100,25 @@ _MODALITIES = (["audio"], ["text"])
 _TOOL_CHOICES = ("auto", "none", "required")
 _EAGERNESS = ("low", "medium", "high", "auto")
 _NOISE = ("near_field", "far_field")
+#: Input transcription models (PROTOCOL.md section 3.1, the SDK's literals). Unlike the
+#: realtime models, no family rule: a name outside the list is refused.
+TRANSCRIPTION_MODELS = (
+    "whisper-1",
+    "gpt-transcribe",
+    "gpt-live-transcribe",
+    "gpt-4o-mini-transcribe",
+    "gpt-4o-mini-transcribe-2025-12-15",
+    "gpt-4o-transcribe",
+    "gpt-4o-transcribe-diarize",
+    "gpt-realtime-whisper",
+)
+_DELAYS = ("minimal", "low", "medium", "high", "xhigh")
+#: The models that take `languages` and `keywords` (section 3.1).
+_HINTED_MODELS = ("gpt-transcribe", "gpt-live-transcribe")
+_NO_PROMPT_MODELS = ("gpt-realtime-whisper", "gpt-4o-transcribe-diarize")
+#: ISO-639-1: two lower-case letters. A guess at how strict the service is (the SDK
+#: documents the format, not the refusal): "en-US" or "english" are refused.
+_LANGUAGE = re.compile(r"[a-z]{2}")
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -299,10 +320,59 @@ def _output(path: str, config: object) -> None:
     _number(f"{path}.speed", config.speed, 0.25, 1.5)
 
 
+def _not_with(path: str, field: str, model: str | None, allowed: str) -> ClientError:
+    # The code and wording are a guess: the rule is documented, the refusal's shape is not.
+    shown = f"'{model}'" if model else "the default model"
+    return ClientError(
+        "invalid_value",
+        f"Invalid '{path}.{field}': not supported with {shown}; supported only with {allowed}.",
+        f"{path}.{field}",
+    )
+
+
+def _language(path: str, value: object) -> None:
+    if isinstance(value, str) and not _LANGUAGE.fullmatch(value):
+        raise ClientError(
+            "invalid_value",
+            f"Invalid '{path}': '{value}' is not an ISO-639-1 language code (e.g. 'en').",
+            path,
+        )
+
+
+def _transcription(path: str, config: AudioTranscription) -> None:
+    """PROTOCOL.md section 3.1: the model list and which options each model takes."""
+    _one_of(f"{path}.model", config.model, TRANSCRIPTION_MODELS)
+    # Without a model the service picks one; the harsher guess is that it is none of the
+    # models the options below need, so they are refused without an explicit model.
+    model = config.model if isinstance(config.model, str) else None
+    if config.delay not in (UNSET, None):
+        _one_of(f"{path}.delay", config.delay, _DELAYS)
+        if model != "gpt-realtime-whisper":
+            raise _not_with(path, "delay", model, "'gpt-realtime-whisper'")
+    for field in ("languages", "keywords"):
+        if getattr(config, field) not in (UNSET, None) and model not in _HINTED_MODELS:
+            raise _not_with(path, field, model, "'gpt-transcribe' and 'gpt-live-transcribe'")
+    # gpt-realtime-whisper: PROTOCOL.md section 3.1. gpt-4o-transcribe-diarize: a guess from
+    # the SDK's docstring ("gpt-4o-transcribe models (excluding gpt-4o-transcribe-diarize)"),
+    # read the harsher way.
+    if config.prompt not in (UNSET, None) and model in _NO_PROMPT_MODELS:
+        raise ClientError(
+            "invalid_value",
+            f"Invalid '{path}.prompt': prompt is not supported with '{model}'.",
+            f"{path}.prompt",
+        )
+    _language(f"{path}.language", config.language)
+    if isinstance(config.languages, list):
+        for index, language in enumerate(config.languages):
+            _language(f"{path}.languages[{index}]", language)
+
+
 def _input(path: str, config: object) -> None:
     if not isinstance(config, InputAudioConfig):
         return
     _format(f"{path}.format", config.format)
+    if isinstance(config.transcription, AudioTranscription):
+        _transcription(f"{path}.transcription", config.transcription)
     if isinstance(config.noise_reduction, NoiseReduction):
         _one_of(f"{path}.noise_reduction.type", config.noise_reduction.type, _NOISE)
         _number(f"{path}.noise_reduction.strength", config.noise_reduction.strength, 0, 1)

@@ -2,12 +2,14 @@
 by the tool's JSON Schema.
 
 Values come from what the user said: numbers in digits or words ("2", "twenty five"),
-quoted strings, enum values named in the text, capitalised names, yes/no words. Each goes
-to the property whose type and name fit, in the order they were said. Required properties
-always get a value (found, the schema's default, or the smallest valid one); optional ones
-only when the text gives one. `$ref`/`$defs`, `anyOf`/`oneOf`, `allOf`, ranges, enums,
-`const`, nested objects and arrays are followed, so the result validates against the
-schema.
+quoted strings, enum values named in the text, capitalised names, codes ("USD", "A12"),
+yes/no words. Each goes to the property whose type and name fit, in the order they were
+said. Required properties always get a value (found, the schema's default, or the smallest
+valid one); optional ones only when the text gives one. `$ref`/`$defs`, `anyOf`/`oneOf`,
+`allOf`, ranges, enums, `const`, string lengths and `pattern`s, `minItems`/`maxItems`,
+nested objects and arrays are followed, so the result validates against the schema. A
+`pattern` takes one of the user's words that matches it (as said, upper- or lower-cased,
+or its start), else a string built from the regex (`pattern_sample`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from realtime_cli.emulator.pattern_sample import sample
 
 __all__ = ["arguments_for", "find_numbers", "words_of"]
 
@@ -234,12 +238,75 @@ class _Missing:
 _MISSING: Any = _Missing()
 
 
-def _string(name: str, schema: Mapping[str, Any], said: _Said) -> Any:
-    if said.quoted:
-        return said.quoted.pop(0)
-    if any(hint in name.lower() for hint in _NAME_HINTS) and said.names:
-        return said.names.pop(0)
+def _fits(schema: Mapping[str, Any], text: str) -> bool:
+    """Whether `text` meets the string's length limits and `pattern` (matched unanchored,
+    as JSON Schema validators do)."""
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(low, int) and len(text) < low:
+        return False
+    if isinstance(high, int) and len(text) > high:
+        return False
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            return re.search(pattern, text) is not None
+        except re.error:
+            return True  # a regex Python cannot read: nothing to satisfy here
+    return True
+
+
+def _take(pool: list[str], schema: Mapping[str, Any]) -> Any:
+    """The first string of `pool` that fits the schema, removed from the pool."""
+    for index, candidate in enumerate(pool):
+        if _fits(schema, candidate):
+            return pool.pop(index)
     return _MISSING
+
+
+def _tokens(said: _Said) -> list[str]:
+    return [w for w in re.findall(r"[\w'-]+", said.text) if w.lower() not in _STOP]
+
+
+def _string(name: str, schema: Mapping[str, Any], said: _Said) -> Any:
+    found = _take(said.quoted, schema)
+    if found is _MISSING and any(hint in name.lower() for hint in _NAME_HINTS):
+        found = _take(said.names, schema)
+    if found is _MISSING and isinstance(schema.get("pattern"), str):
+        # A code the user said ("USD", "A12") for a patterned string, once per property.
+        for token in _tokens(said):
+            distinctive = any(c.isupper() or c.isdigit() for c in token)
+            if distinctive and token not in said.used and _fits(schema, token):
+                found = token
+                break
+    if isinstance(found, str):
+        said.used.add(found)
+    return found
+
+
+def _patterned(name: str, schema: Mapping[str, Any], said: _Said, plain: str) -> str:
+    """A required string with a `pattern` nobody gave a value for: a word of the user's that
+    matches it, else a string built from the regex, else `plain` (a regex beyond the
+    sampler; the caller can do no better)."""
+    if _fits(schema, plain):
+        return plain
+    words = [w for w in _tokens(said) if w not in said.used] + [name]
+    # Whole words first (as said, upper- or lower-cased), then their starts ("EUR" of
+    # "euros"); a word serves one property only.
+    for whole in (True, False):
+        for word in words:
+            for form in (word, word.upper(), word.lower()):
+                sizes = [len(form)] if whole else range(len(form) - 1, 0, -1)
+                for size in sizes:
+                    if _fits(schema, form[:size]):
+                        said.used.add(word)
+                        return form[:size]
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    built = sample(
+        schema["pattern"],
+        min_length=low if isinstance(low, int) else 0,
+        max_length=high if isinstance(high, int) else None,
+    )
+    return plain if built is None else built
 
 
 def _value(name: str, schema: Any, said: _Said, root: Mapping[str, Any]) -> Any:
@@ -272,7 +339,13 @@ def _value(name: str, schema: Any, said: _Said, root: Mapping[str, Any]) -> Any:
             values.append(found)
             if isinstance(schema.get("maxItems"), int) and len(values) >= schema["maxItems"]:
                 break
-        return values if values else _MISSING
+        if not values:
+            return _MISSING
+        # Fewer said than the schema's minimum: the rest as for an unsaid required item.
+        least = schema.get("minItems")
+        while isinstance(least, int) and len(values) < least:
+            values.append(_fallback(name, item, said, root))
+        return values
     if "integer" in types or "number" in types:
         if not said.numbers:
             return _MISSING
@@ -323,7 +396,10 @@ def _fallback(name: str, schema: Any, said: _Said, root: Mapping[str, Any]) -> A
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         if isinstance(high, int):
             text = text[:high]
-        return text.ljust(low if isinstance(low, int) else 0, "x")
+        text = text.ljust(low if isinstance(low, int) else 0, "x")
+        if isinstance(schema.get("pattern"), str) and not _fits(schema, text):
+            return _patterned(name, schema, said, text)
+        return text
     return None
 
 

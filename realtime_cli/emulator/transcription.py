@@ -56,9 +56,15 @@ class Transcription(MachineCore):
             low, high = self.realism.transcription_s
             delay = self.rng.uniform(low, high) if high > 0 else 0.0
         failed = self._fire("transcription-failed")
+        # Reported: deltas sometimes stop mid-item, and neither `completed` nor `failed` comes.
+        stalls = not failed and self._fire("transcription-stalls")
         # The deltas come a little before `completed` (1.2 s vs 1.4 s in one probe).
-        self._later(delay * 0.85, lambda: self._transcript_deltas(target, model, text, failed))
-        self._later(delay, lambda: self._transcript_done(target, model, text, audio_ms, failed))
+        self._later(
+            delay * 0.85,
+            lambda: self._transcript_deltas(target, model, text, failed, stalls=stalls),
+        )
+        if not stalls:
+            self._later(delay, lambda: self._transcript_done(target, model, text, audio_ms, failed))
 
     def _transcribe_during_speech(self, target: str) -> None:
         """Live mode, a streaming transcription model: deltas while the user still speaks,
@@ -88,7 +94,10 @@ class Transcription(MachineCore):
         # understand is described by its length.
         return "" if level < SILENCE_RMS else f"Speech of {audio_ms / 1000:.1f} seconds."
 
-    def _transcript_deltas(self, target: str, model: str, text: str, failed: bool) -> None:
+    def _transcript_deltas(
+        self, target: str, model: str, text: str, failed: bool, *, stalls: bool = False
+    ) -> None:
+        early = self._early_pieces.pop(target, 0)
         if failed or not text:
             return
         include = self.session.include if isinstance(self.session.include, list) else []
@@ -98,9 +107,11 @@ class Transcription(MachineCore):
             pieces = [text]
         else:
             pieces = token_pieces(text) if self.realism.live else word_pieces(text)
+        # Stalled: the first half of the pieces (none of a single one, whisper-1's whole
+        # transcript), then nothing more for this item.
+        end = len(pieces) // 2 if stalls else len(pieces)
         # What went out while the user was speaking is not sent again.
-        # What went out while the user was speaking is not sent again.
-        for piece in pieces[self._early_pieces.pop(target, 0) :]:
+        for piece in pieces[early:end]:
             self._user_delta(target, piece, with_logprobs=with_logprobs)
 
     def _user_delta(self, target: str, piece: str, *, with_logprobs: bool = False) -> None:

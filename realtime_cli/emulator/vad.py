@@ -2,9 +2,11 @@
 
 It works on audio time (samples received), never on the wall clock, so the same stream
 always yields the same turns. Frames of 10 ms are active when their RMS level exceeds a
-threshold mapped from the session's `threshold` (0..1 -> -60..-10 dBFS), or at a fixed
-`level_dbfs`: the real service's detector is believed to fire on speech near -45 dBFS (10 ms
-peaks), far more sensitive than the default mapping's -35 dBFS, and echo tests need that.
+threshold mapped from the session's `threshold` (0..1 -> -70..-20 dBFS), or a fixed
+`level_dbfs`. The real service's detector is believed to fire on speech near -45 dBFS (the
+loudest 10 ms frames) at its default threshold 0.5: that belief, not a measurement, is where
+the mapping puts 0.5 (a deafer detector would let echo and quiet speech pass that the
+service takes for a turn). The slope, 10 dB per 0.1 of threshold, is a guess.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EnergyVad", "SpeechStart", "SpeechStop", "threshold_dbfs"]
+__all__ = ["SERVICE_DBFS", "EnergyVad", "SpeechStart", "SpeechStop", "threshold_dbfs"]
 
 FRAME_MS = 10
 
 
+#: The level the service's detector is believed to fire at with the default threshold.
+SERVICE_DBFS = -45.0
+
+
 def threshold_dbfs(threshold: float) -> float:
-    """The RMS level (dBFS) a frame must exceed to count as speech."""
-    return -60.0 + 50.0 * min(max(threshold, 0.0), 1.0)
+    """The RMS level (dBFS) a frame must exceed to count as speech: `SERVICE_DBFS` at the
+    default threshold 0.5."""
+    return SERVICE_DBFS + 50.0 * (min(max(threshold, 0.0), 1.0) - 0.5)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ MCP tool reachability. Each failure raises `InvalidClientEvent(path, rule)`.
 Every rule has a source, given next to it: the official SDK's types and docstrings
 (openai 3.54, `openai/types/realtime`), the service's observed errors (PROTOCOL.md, section
 11 and the 2026-09-18 probe), or the GA/beta split (PROTOCOL.md section 9). A rule without
-one would refuse what the service accepts, so there is none (for example a client may
-create an assistant message with `output_audio` content: the SDK's types allow it).
+one would refuse what the service accepts, so there is none.
 """
 
 from __future__ import annotations
@@ -219,6 +218,15 @@ def _item(path: str, item: object) -> None:
     if isinstance(item, MessageItem):
         # SDK types: the system, user and assistant message items.
         _one_of(f"{path}.role", item.role, ("system", "user", "assistant"))
+        if item.role == "assistant":
+            # PROTOCOL.md section 2 (the docs): the service cannot create assistant audio,
+            # although the SDK's types allow the part.
+            for index, part in enumerate(item.content):
+                if part.type in ("output_audio", "audio"):
+                    _fail(
+                        f"{path}.content[{index}].type",
+                        "assistant audio cannot be created; use output_text",
+                    )
 
 
 def _session(path: str, session: object) -> None:

@@ -223,6 +223,15 @@ class SessionConnection:
                     )
                     await conn.abort()
                     continue
+                except (AuthenticationError, ModelError):
+                    raise
+                except TransportError as exc:
+                    # Lost again while re-applying the settings or replaying: one more
+                    # failed attempt, not the end of the session. (A refusal of the settings
+                    # is a SessionSetupError: that one ends it.)
+                    last = exc
+                    await conn.abort()
+                    continue
                 self.reconnects += 1
                 return
         finally:

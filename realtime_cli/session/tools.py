@@ -75,14 +75,19 @@ class ToolSpec:
             args = msgspec.json.decode(arguments or "{}", type=self.arg_type)
         except msgspec.DecodeError as exc:
             return _error(f"invalid arguments for {self.name}: {exc}")
+        deadline = asyncio.timeout(self.timeout)
         try:
-            result = await asyncio.wait_for(self._call(args), self.timeout)
-        except TimeoutError:
-            return _error(f"{self.name} timed out after {self.timeout:g} s")
+            async with deadline:
+                result = await self._call(args)
+        except TimeoutError as exc:
+            if deadline.expired():
+                return _error(f"{self.name} timed out after {self.timeout:g} s")
+            # The tool's own timeout (a socket's, say): its failure, not rt's limit.
+            return _error(f"{self.name} failed: {_describe(exc)}")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            return _error(f"{self.name} failed: {type(exc).__name__}: {exc}")
+            return _error(f"{self.name} failed: {_describe(exc)}")
         if isinstance(result, str):
             return result
         try:
@@ -103,6 +108,10 @@ class ToolSpec:
             # (An object whose __call__ is async returns its coroutine, awaited below.)
             result = await in_daemon_thread(invoke, f"tool {self.name}")
         return await result if inspect.isawaitable(result) else result
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _error(message: str) -> str:

@@ -34,6 +34,7 @@ from realtime_cli.core import (
     CoreConfig,
     FlushPlayback,
     FollowUpDropped,
+    HeardRevised,
     Notice,
     PlayAudio,
     ResponseFinished,
@@ -41,7 +42,7 @@ from realtime_cli.core import (
     Send,
     ServerError,
 )
-from realtime_cli.core.pricing import Cost, estimate_cost
+from realtime_cli.core.pricing import Cost, estimate_cost, revise_heard
 from realtime_cli.errors import RtError
 from realtime_cli.opening import Opening
 from realtime_cli.protocol import (
@@ -353,6 +354,16 @@ class VoiceSession:
                 self._finish_response(action)
             elif isinstance(action, FollowUpDropped):
                 self._handles.follow_up_dropped(action.response_id)
+            elif isinstance(action, HeardRevised):
+                self.cost_total = revise_heard(
+                    self.cost_total,
+                    action.usage,
+                    self.model,
+                    generated_ms=action.generated_audio_ms,
+                    heard_before_ms=action.heard_before_ms,
+                    heard_ms=action.heard_audio_ms,
+                )
+                self._stream.emit(action)
             else:
                 if isinstance(action, ServerError) and isinstance(action.caused_by, ResponseCreate):
                     message = action.error.message or action.error.code or "refused"

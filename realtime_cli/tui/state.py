@@ -39,7 +39,7 @@ from realtime_cli.core.actions import (
     TranscriptFailed,
     UserTurnCommitted,
 )
-from realtime_cli.core.pricing import Cost, estimate_cost
+from realtime_cli.core.pricing import Cost, estimate_cost, revise_heard
 from realtime_cli.protocol import Usage
 
 __all__ = [
@@ -510,13 +510,14 @@ class TalkView:
 
     def _heard_revised(self, action: HeardRevised) -> None:
         """Audio cut after its response finished: more of the cost went to unheard audio."""
-        if action.generated_audio_ms <= 0:
-            return
-        before = action.heard_before_ms / action.generated_audio_ms
-        after = action.heard_audio_ms / action.generated_audio_ms
-        was = estimate_cost(action.usage, self.model, heard_fraction=before).unheard
-        now = estimate_cost(action.usage, self.model, heard_fraction=after).unheard
-        self.cost = Cost(self.cost.total, self.cost.unheard + now - was)
+        self.cost = revise_heard(
+            self.cost,
+            action.usage,
+            self.model,
+            generated_ms=action.generated_audio_ms,
+            heard_before_ms=action.heard_before_ms,
+            heard_ms=action.heard_audio_ms,
+        )
 
     def _add_usage(self, usage: Usage, action: ResponseFinished) -> None:
         if isinstance(usage.input_tokens, int):

@@ -1,8 +1,10 @@
-"""The adaptive jitter buffer through real PortAudio on the virtual speaker, measured at its
-monitor (the README's figures): with audio arriving faster than real time an answer's first
-sample is heard within 60 ms of its first delta reaching rt, device latency included; at
+"""The adaptive jitter buffer through real PortAudio on the virtual speaker (the README's
+figures): with audio arriving faster than real time an answer's first sample is heard at the
+speaker's monitor within 60 ms of its first delta reaching rt, device latency included; at
 exactly real-time pacing in 100 ms chunks, at most one dropout in the first answer and none
-in the later answers of the session."""
+in the later answers of the session. Dropouts are the playback buffer's own count (its queue
+ran dry mid-answer), not the monitor's: PortAudio's underflows (a late callback, the
+machine's doing rather than the jitter buffer's) are only shown in a failure's message."""
 
 from __future__ import annotations
 

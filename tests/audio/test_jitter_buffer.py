@@ -71,6 +71,15 @@ def test_the_user_floor_is_kept() -> None:
     assert all(first_ms >= 25 for first_ms in first)
 
 
+def test_fast_arrival_does_not_start_below_the_user_floor() -> None:
+    jt = JitterTarget(floor=12000, ceiling=48000)  # audio.prebuffer_ms = 500
+    jt.arrived(2400, 0.0)
+    jt.arrived(2400, 0.01)  # 100 ms chunks 10 ms apart: far faster than real time
+    assert jt.fast_arrival()
+    assert not jt.should_start(4800, 240, complete=False)
+    assert jt.should_start(12000, 240, complete=False)
+
+
 def test_the_target_shrinks_slowly_after_clean_answers_but_not_below_the_floor() -> None:
     jt = JitterTarget(floor=480, ceiling=9600)
     jt.started(2400)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import wave
 from pathlib import Path
@@ -137,3 +138,30 @@ def test_bad_files_raise_one_line_errors(tmp_path: Path, content: bytes, message
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(WavFormatError, match="cannot open"):
         read_wav(tmp_path / "nope.wav")
+
+
+def test_an_earlier_file_stays_intact_until_close_and_after_discard(tmp_path: Path) -> None:
+    path = tmp_path / "answer.wav"
+    write_wav(path, np.full(2400, 1000, dtype=np.int16), 24000)
+    earlier = path.read_bytes()
+    writer = WavWriter(path, 24000)
+    writer.write(np.zeros(480, dtype=np.int16))
+    assert path.read_bytes() == earlier  # being written next to it, not over it
+    writer.discard()
+    assert path.read_bytes() == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.wav"]
+    with WavWriter(path, 24000) as replacing:
+        replacing.write(np.zeros(480, dtype=np.int16))
+    assert wav_info(path).frames == 480
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answer.wav"]
+
+
+def test_a_new_file_discarded_leaves_nothing_and_a_device_is_written_in_place(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "new.wav"
+    WavWriter(path, 24000).discard()
+    assert list(tmp_path.iterdir()) == []
+    with WavWriter(os.devnull, 24000) as sink:  # no hidden sibling next to /dev/null
+        sink.write(np.zeros(480, dtype=np.int16))
+    assert Path(os.devnull).exists() and not Path(os.devnull).is_file()

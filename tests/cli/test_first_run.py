@@ -234,6 +234,20 @@ def test_failed_connect_leaves_no_summary_and_no_empty_wav(tmp_path: Path) -> No
     assert run.code == 1
     assert "connection refused" in _one_line(run)
     assert not reply.exists() and not record.exists()
+    assert list(tmp_path.glob("*.wav")) == list(tmp_path.glob(".*rt-part")) == []
+
+
+def test_failed_connect_keeps_the_earlier_recordings_at_those_paths(tmp_path: Path) -> None:
+    reply, record = tmp_path / "reply.wav", tmp_path / "rec.wav"
+    for earlier in (reply, record):
+        earlier.write_bytes(DEMO.read_bytes())  # last run's files, at the same paths
+    run = rt(
+        "talk", "--input-file", str(DEMO), "--output-file", str(reply), "--record", str(record),
+        "--plain", base_url=CLOSED, home=tmp_path,
+    )  # fmt: skip
+    assert run.code == 1
+    assert reply.read_bytes() == record.read_bytes() == DEMO.read_bytes()
+    assert list(tmp_path.glob(".*rt-part")) == []
 
 
 def _interrupt_after(args: list[str], base_url: str, home: Path, wait_s: float) -> Run:

@@ -7,7 +7,13 @@ import numpy as np
 from realtime_cli.emulator.g711 import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
 from realtime_cli.emulator.synth import speak, word_pieces
 from realtime_cli.emulator.unknown_fields import find_unknown_field
-from realtime_cli.emulator.vad import EnergyVad, SpeechStart, SpeechStop, threshold_dbfs
+from realtime_cli.emulator.vad import (
+    SERVICE_DBFS,
+    EnergyVad,
+    SpeechStart,
+    SpeechStop,
+    threshold_dbfs,
+)
 from realtime_cli.protocol import ConversationItemCreate, ResponseCreate, SessionUpdate
 from tests.emulator.support import speech_pcm
 
@@ -52,22 +58,26 @@ def test_vad_reports_onset_and_end_with_silence() -> None:
 
 
 def test_vad_threshold_maps_to_level() -> None:
-    assert threshold_dbfs(0.0) == -60 and threshold_dbfs(1.0) == -10
+    # The default threshold is where the service's detector is believed to fire.
+    assert threshold_dbfs(0.5) == SERVICE_DBFS == -45
+    assert threshold_dbfs(0.0) == -70 and threshold_dbfs(1.0) == -20
     quiet = speech_pcm(("tone", 300))
     samples = (np.frombuffer(quiet, dtype="<i2") * 0.02).astype(np.int16)  # about -49 dBFS
     assert EnergyVad(threshold=0.5).feed(samples) == []
-    assert EnergyVad(threshold=0.1).feed(samples) == [SpeechStart(0)]
+    assert EnergyVad(threshold=0.3).feed(samples) == [SpeechStart(0)]
 
 
-def test_vad_at_a_fixed_level_as_sensitive_as_the_service() -> None:
-    # A 300 ms tone with 10 ms peaks near -42 dBFS RMS: under the default mapping's -35 dBFS
-    # but above the -45 dBFS the service is believed to fire at.
+def test_the_default_vad_is_as_sensitive_as_the_service() -> None:
+    # A 300 ms tone at -42 dBFS RMS (the level of a voice a few metres off, or of a loud
+    # echo): the detector the service is believed to have fires; the old default (-35 dBFS)
+    # did not, which let such audio pass unnoticed. A fixed level still overrides.
     tone = np.frombuffer(speech_pcm(("tone", 300)), dtype="<i2")
     rms_dbfs = 20 * np.log10(np.sqrt(np.mean(tone.astype(np.float64) ** 2)) / 32768)
     samples = (tone * 10 ** ((-42 - rms_dbfs) / 20)).astype(np.int16)
-    assert EnergyVad(threshold=0.5).feed(samples) == []
+    assert EnergyVad(threshold=0.5).feed(samples) == [SpeechStart(0)]
     assert EnergyVad(threshold=0.5, level_dbfs=-45.0).feed(samples) == [SpeechStart(0)]
     assert EnergyVad(threshold=0.5, level_dbfs=-40.0).feed(samples) == []
+    assert EnergyVad(threshold=0.7).feed(samples) == []  # a higher threshold: deafer
 
 
 def test_unknown_fields_are_found_with_their_path() -> None:

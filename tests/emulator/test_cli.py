@@ -48,13 +48,28 @@ def test_rt_emulator_serves_until_sigint() -> None:
             process.wait()
 
 
-def test_rt_emulator_refuses_non_loopback_hosts() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "realtime_cli", "emulator", "--host", "0.0.0.0"],
+def _refused(*args: str) -> subprocess.CompletedProcess[str]:
+    """`rt emulator ARGS`, expected to stop at once with a usage error."""
+    return subprocess.run(
+        [sys.executable, "-m", "realtime_cli", "emulator", *args],
         capture_output=True,
         text=True,
         timeout=20,
         check=False,
     )
+
+
+def test_rt_emulator_refuses_non_loopback_hosts() -> None:
+    result = _refused("--host", "0.0.0.0")
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+def test_rt_emulator_refuses_a_failure_rate_with_exact() -> None:
+    """--exact never fails on its own, so a rate with it is a usage error, not ignored."""
+    result = _refused("--exact", "--failure-rate", "0.5")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "rt: error: --failure-rate works only with the live timing; drop --exact\n"
+    )

@@ -255,6 +255,59 @@ def test_transcription_failed_on_request() -> None:
     arun(body())
 
 
+def test_transcription_stalls_mid_item_and_never_finishes() -> None:
+    """The `transcription-stalls` fault (reported: deltas stop mid-item with no error):
+    some deltas of the first turn, then neither `completed` nor `failed` for it, ever; the
+    session goes on and the next turn is transcribed in full."""
+    words = "What is the weather in Oslo today?"
+
+    async def body() -> None:
+        async with live(faults={"transcription-stalls"}) as emu, connect(emu) as client:
+            emu.queue_transcript(words)
+            emu.queue_transcript("Thanks.")
+            await client.send(
+                audio_input(transcription={"model": "gpt-4o-transcribe"}, turn_detection=None)
+            )
+            items: list[str] = []
+            events: list[Any] = []
+            for _ in range(2):
+                for event in append_events(speech_pcm(("tone", 400))):
+                    await client.send(event)
+                await client.send({"type": "input_audio_buffer.commit"})
+                committed = await client.recv_until("input_audio_buffer.committed")
+                events += committed
+                items.append(committed[-1].item_id)
+            events += await client.recv_until(
+                "conversation.item.input_audio_transcription.completed"
+            )
+            # Well past the latest a transcription comes in live mode (1.4 s at speed 5).
+            deadline = time.monotonic() + 3 * 1.4 * SCALE
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    events.append(await client.recv(timeout=left))
+                except TimeoutError:
+                    break
+            first, second = items
+            deltas = [
+                e.delta
+                for e in events
+                if e.type == "conversation.item.input_audio_transcription.delta"
+                and e.item_id == first
+            ]
+            assert deltas and len(deltas) < len(token_pieces(words))
+            assert words.startswith("".join(deltas))
+            finished = [
+                (e.type.rsplit(".", 1)[-1], e.item_id)
+                for e in events
+                if e.type.startswith("conversation.item.input_audio_transcription.")
+                and not e.type.endswith(".delta")
+            ]
+            assert finished == [("completed", second)]
+            assert "transcription-stalls" not in emu.faults  # one-shot
+
+    arun(body())
+
+
 def test_idle_timeout_triggers_a_commit_and_a_response() -> None:
     async def body() -> None:
         async with Emulator(speed=50.0) as emu, connect(emu) as client:

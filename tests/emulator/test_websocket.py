@@ -432,7 +432,8 @@ def test_items_create_root_retrieve_delete_and_out_of_band() -> None:
     ("key", "query", "headers", "code", "close"),
     [
         ("bad-key", {"model": "gpt-realtime"}, {}, "invalid_api_key", 3000),
-        (None, {"model": "gpt-realtime"}, {}, "invalid_api_key", 3000),
+        # Captured: no code, and the close reason is the type alone (PROTOCOL.md section 11).
+        (None, {"model": "gpt-realtime"}, {}, None, 3000),
         ("sk-test", {"model": "gpt-nope"}, {}, "invalid_model", 4000),
         ("sk-test", {}, {}, "missing_model", 4000),
         (
@@ -445,7 +446,7 @@ def test_items_create_root_retrieve_delete_and_out_of_band() -> None:
     ],
 )
 def test_refusals_after_the_upgrade(
-    key: str | None, query: dict[str, str], headers: dict[str, str], code: str, close: int
+    key: str | None, query: dict[str, str], headers: dict[str, str], code: str | None, close: int
 ) -> None:
     async def body() -> None:
         async with (
@@ -459,7 +460,10 @@ def test_refusals_after_the_upgrade(
             with pytest.raises(ConnectionClosed):
                 await client.recv()
             assert client.ws.close_code == close
-            assert client.ws.close_reason == f"invalid_request_error.{code}"
+            reason = "invalid_request_error" + ("" if code is None else f".{code}")
+            assert client.ws.close_reason == reason
+            if key is None:
+                assert error.error.message == "Missing bearer or basic authentication in header."
 
     arun(body())
 
@@ -584,5 +588,39 @@ def test_browser_subprotocol_key_is_accepted() -> None:
         ):
             assert ws.subprotocol == "realtime"
             assert '"session.created"' in str(await ws.recv())
+
+    arun(body())
+
+
+@pytest.mark.parametrize("part_type", ["output_audio", "audio"])
+def test_assistant_audio_cannot_be_created(part_type: str) -> None:
+    """PROTOCOL.md section 2: the service cannot create assistant audio; assistant text is
+    fine. The refused item is not in the conversation."""
+
+    async def body() -> None:
+        async with Emulator() as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "conversation.item.create",
+                    "event_id": "evt_audio",
+                    "item": {
+                        "id": "item_said",
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [{"type": part_type, "transcript": "Hello there."}],
+                    },
+                }
+            )
+            error = await client.expect("error")
+            assert error.error.type == "invalid_request_error"
+            assert error.error.code == "invalid_value"
+            assert error.error.param == "item.content[0].type"
+            assert error.error.event_id == "evt_audio"
+            await client.send({"type": "conversation.item.retrieve", "item_id": "item_said"})
+            missing = await client.expect("error")
+            assert missing.error.param == "item_id"
+            await client.send(ConversationItemCreate(item=MessageItem.assistant_text("Hello.")))
+            added = await client.expect("conversation.item.added")
+            assert added.item.role == "assistant"
 
     arun(body())

@@ -219,10 +219,12 @@ def test_beta_event_types_are_refused() -> None:
     )
 
 
-def test_assistant_output_audio_may_be_created() -> None:
-    # The SDK's types allow it and no source says the service refuses it.
+def test_assistant_output_audio_cannot_be_created() -> None:
+    # The SDK's types allow it, but the docs say the service cannot create assistant audio
+    # (PROTOCOL.md section 2); assistant text is fine.
     item = MessageItem(role="assistant", content=[ContentPart(type="output_audio", audio=b"\0\0")])
-    validate_client_event(ConversationItemCreate(item=item))
+    _rejects(ConversationItemCreate(item=item), "item.content[0].type", "assistant audio")
+    validate_client_event(ConversationItemCreate(item=MessageItem.assistant_text("Hi.")))
 
 
 def test_truncate_needs_non_negative_ms() -> None:

@@ -272,5 +272,7 @@ def test_unheard_cost_is_revised_when_the_cut_comes_after_the_answer_finished() 
             assert isinstance(change, HeardRevised) and change.heard_audio_ms == 500
             assert view.cost.unheard > 0
             assert view.cost.unheard < view.cost.total
+            # The library's running total is revised the same way as the screen's.
+            assert session.cost_total == view.cost
 
     arun(body())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -156,5 +157,47 @@ def test_a_session_near_its_cap_is_rotated_to_a_new_one() -> None:
             assert session.reconnects >= 1
             assert session.failure is None
             emu.faults.discard("expire")
+
+    arun(main(), timeout=20)
+
+
+class _DropTheFirstReconnect(list[Any]):
+    """`Emulator.received` that drops every connection when the first reconnect's
+    session.update arrives: the restore fails half way, as on a flapping network."""
+
+    def __init__(self, emu: Emulator) -> None:
+        super().__init__(emu.received)
+        self._emu = emu
+        self._first: int | None = None
+        self.dropped = False
+
+    def append(self, entry: Any) -> None:
+        super().append(entry)
+        if not isinstance(entry, ClientFrame) or not isinstance(entry.event, SessionUpdate):
+            return
+        if self._first is None:
+            self._first = entry.connection
+        elif entry.connection != self._first and not self.dropped:
+            self.dropped = True
+            asyncio.get_running_loop().create_task(_drop_all(self._emu))
+
+
+def test_a_reconnect_lost_while_restoring_is_one_failed_attempt_not_the_end() -> None:
+    async def main() -> None:
+        async with Emulator(speed=50) as emu:
+            received = emu.received = _DropTheFirstReconnect(emu)
+            async with VoiceSession.connect(
+                api_key="sk-reconnect", base_url=emu.base_url, vad="none", reconnect=FAST_RETRY
+            ) as session:
+                assert await session.ask("first question") == "You said: first question."
+                await _drop_all(emu)
+                async for event in session.events():
+                    if isinstance(event, Notice) and event.text.startswith("reconnected"):
+                        break
+                assert received.dropped  # the first attempt was lost while restoring
+                assert session.reconnects == 1
+                assert await session.ask("second question") == "You said: second question."
+            connections = {r.connection for r in emu.received if isinstance(r, ClientFrame)}
+            assert len(connections) == 3
 
     arun(main(), timeout=20)

@@ -72,6 +72,25 @@ def test_failure_and_timeout_are_reported_not_raised() -> None:
     assert "timed out" in json.loads(asyncio.run(slow.run("{}")))["error"]
 
 
+def test_a_tools_own_timeout_is_its_failure_not_rts_limit() -> None:
+    @tool(timeout=30)
+    async def fetch_price(symbol: str) -> str:
+        async with asyncio.timeout(0.01):  # the tool's own network timeout
+            await asyncio.sleep(1)
+        return "never"
+
+    @tool(timeout=30)
+    def fetch_rate(symbol: str) -> str:
+        raise TimeoutError("read timed out")  # socket.timeout in a plain def
+
+    assert json.loads(asyncio.run(fetch_price.run('{"symbol": "X"}'))) == {
+        "error": "fetch_price failed: TimeoutError"
+    }
+    assert json.loads(asyncio.run(fetch_rate.run('{"symbol": "X"}'))) == {
+        "error": "fetch_rate failed: TimeoutError: read timed out"
+    }
+
+
 def test_registry_reports_unknown_tools() -> None:
     registry = ToolRegistry([add, forecast])
     assert "add" in registry and len(registry) == 2

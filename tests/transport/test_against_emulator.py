@@ -16,6 +16,7 @@ from realtime_cli.protocol import (
     ConversationItemTruncated,
     Error,
     FunctionCallOutputItem,
+    InvalidClientEvent,
     MessageItem,
     RealtimeSession,
     ResponseCancel,
@@ -233,17 +234,21 @@ def test_rest_calls() -> None:
     with_emulator(body)
 
 
-def test_client_validation_lets_through_what_the_service_accepts() -> None:
-    # An assistant message with output_audio (SDK types allow it; nothing says the service
-    # refuses it) goes out with client validation on, and the emulator takes it.
+def test_client_validation_refuses_assistant_audio_the_service_refuses() -> None:
+    # The service cannot create assistant audio (PROTOCOL.md section 2; the emulator refuses
+    # it too, tests/emulator): rt refuses it before sending; assistant text goes out.
     async def body(emu: Emulator, options: ConnectOptions) -> None:
         async with RealtimeConnection.connect(options) as conn:
             item = MessageItem(
                 role="assistant",
                 content=[ContentPart(type="output_audio", audio=bytes(4800), transcript="Hi.")],
             )
-            await conn.send(ConversationItemCreate(item=item))
+            with pytest.raises(InvalidClientEvent):
+                await conn.send(ConversationItemCreate(item=item))
+            await conn.send(ConversationItemCreate(item=MessageItem.assistant_text("Hi.")))
             added = await until(conn, ConversationItemAdded)
             assert isinstance(added.item, MessageItem) and added.item.role == "assistant"
+            sent = [e for e in emu.client_events() if isinstance(e, ConversationItemCreate)]
+            assert len(sent) == 1
 
     with_emulator(body)
