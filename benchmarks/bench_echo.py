@@ -10,9 +10,14 @@ blocks (90th percentile) when they talk over the answer 7 s in. CPU is the threa
 time per 10 ms block (not wall time, which other processes on a shared machine inflate), the
 best of 3 passes.
 
-Live: `rt talk`'s path through real PortAudio on the virtual devices (tests/audio) with an
-acoustic echo path (module-loopback 60 ms, -6 dB, room noise -60 dBFS) and the voice session
-over a websocket to the emulator: three answers, the raw microphone against what was sent.
+Live: `rt talk`'s path through real PortAudio on the virtual devices (tests/audio), opened
+with `rt talk`'s device settings (the adapters' stream latency "low" and 10 ms blocks, the
+default frame size and prebuffer), an acoustic echo path (module-loopback 60 ms, -6 dB, room
+noise -60 dBFS) and the voice session over a websocket to the emulator with a detector as
+sensitive as the service's (-45 dBFS): the end-to-end test's conversation. Per mode, three
+answers, the raw microphone against what was sent; for `aec` the user (a voice with a
+person's spectrum, as loud as the echo) then talks over a fourth answer, and the answer to
+them must play out; `off` stops at its first self-interruption.
 """
 
 from __future__ import annotations
@@ -118,7 +123,9 @@ def _live_rows() -> list[dict[str, object]]:
     import tempfile
     from pathlib import Path
 
+    from realtime_cli.audio.wavfile import write_wav
     from tests.audio import test_echo_end_to_end as live
+    from tests.audio.signals import voice_like
     from tests.audio.virtual_audio import VirtualAudio, missing_reason
 
     reason = missing_reason()
@@ -129,25 +136,62 @@ def _live_rows() -> list[dict[str, object]]:
         va = VirtualAudio(Path(tmp))
         va.start()
         va.use_in_this_process()
+        user = Path(tmp) / "user.wav"
+        voice = voice_like("wait stop please", level_dbfs=-23.0)
+        write_wav(user, np.concatenate([voice, np.zeros(4800, np.float32)]), RATE)
         try:
             va.echo_path(gain_db=-6.0, delay_ms=60)
             va.room_noise(-60.0)
+            run = asyncio.run(
+                asyncio.wait_for(live._converse(va, "off", 3, until_self_interrupted=True), 120)
+            )
+            rows.append(
+                {
+                    "name": "live self-interruptions, off (raw microphone)",
+                    "value": len(run.self_interrupted),
+                    "unit": "cuts",
+                    "note": f"in {run.answers_played} answer(s); first cut "
+                    f"{run.self_interrupted[0].heard_ms if run.self_interrupted else '-'} ms in",
+                }
+            )
             for mode in ("gate", "aec"):
                 removed: list[float] = []
                 self_cuts = 0
+                barge_ins: list[str] = []
                 for _ in range(2):
-                    run = asyncio.run(asyncio.wait_for(live._converse(va, mode, 3), 120))
+                    run = asyncio.run(
+                        asyncio.wait_for(
+                            live._converse(
+                                va, mode, 3, barge_in_wav=user if mode == "aec" else None
+                            ),
+                            150,
+                        )
+                    )
                     raw = np.concatenate(run.raw_during_answers).astype(np.float32) / 32768
                     sent = np.concatenate(run.sent_during_answers).astype(np.float32) / 32768
                     removed.append(_db(raw) - _db(sent))
                     self_cuts += len(run.self_interrupted)
+                    if mode == "aec":
+                        cut = run.barge_ins[0] if run.barge_ins else None
+                        reply = run.reply_ms
+                        barge_ins.append(
+                            "no barge-in"
+                            if cut is None
+                            else f"cut at {cut.heard_ms} ms, answer {reply[1] if reply else 0}"
+                            f"/{reply[0] if reply else 0} ms heard"
+                        )
+                note = (
+                    f"median of 2 runs of {3 + (mode == 'aec')} answers; {self_cuts} "
+                    "self-interruptions at -45 dBFS VAD"
+                )
+                if barge_ins:
+                    note += "; user over an answer: " + ", ".join(barge_ins)
                 rows.append(
                     {
                         "name": f"live echo removed, {mode}",
                         "value": statistics.median(removed),
                         "unit": "dB",
-                        "note": "virtual devices, loopback 60 ms -6 dB, noise -60 dBFS; median of"
-                        f" 2 runs of 3 answers; {self_cuts} self-interruptions at -45 dBFS VAD",
+                        "note": note,
                     }
                 )
         finally:

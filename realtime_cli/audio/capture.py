@@ -13,7 +13,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from realtime_cli.audio.capture_chain import CaptureChain
-from realtime_cli.audio.devices import load_sounddevice, select_device, supported_rate
+from realtime_cli.audio.devices import (
+    STREAM_BLOCK_S,
+    STREAM_LATENCY,
+    load_sounddevice,
+    select_device,
+    supported_rate,
+)
 from realtime_cli.audio.echo_control import EchoControl
 from realtime_cli.audio.errors import AudioError, DeviceLostError
 from realtime_cli.audio.frame_assembler import DEFAULT_FRAME_SAMPLES
@@ -40,8 +46,8 @@ class SoundDeviceMicrophone:
         rate: int | None = None,
         channels: int | None = None,
         frame_samples: int = DEFAULT_FRAME_SAMPLES,
-        block_s: float = 0.01,
-        latency: str | float = "low",
+        block_s: float = STREAM_BLOCK_S,
+        latency: str | float = STREAM_LATENCY,
         ring_s: float = 2.0,
         silence_timeout_s: float | None = 2.0,
         stall_timeout_s: float = 2.0,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from realtime_cli.audio.errors import (
     DeviceRateError,
@@ -18,6 +18,13 @@ from realtime_cli.audio.errors import (
 )
 
 Kind = Literal["input", "output"]
+
+#: The PortAudio stream settings of the microphone and speaker adapters, which `rt talk`
+#: uses as they are: the host's low latency (PulseAudio: about 30 ms of output buffer) in
+#: 10 ms blocks. Tests and benchmarks of the live path import these, so what they prove is
+#: what ships.
+STREAM_LATENCY: Final = "low"
+STREAM_BLOCK_S: Final = 0.01
 
 
 def load_sounddevice() -> Any:

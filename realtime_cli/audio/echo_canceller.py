@@ -73,6 +73,11 @@ class EchoCanceller(Protocol):
         before the far end has played."""
         ...
 
+    def far_end_restarted(self) -> None:
+        """The speaker's stream was aborted and restarted (a barge-in): the echo that
+        follows may sit a fraction of a millisecond off where it was."""
+        ...
+
 
 class CancellerUnavailableError(RuntimeError):
     """The echo canceller library cannot be loaded on this platform."""
@@ -182,6 +187,9 @@ class PassThrough:
         """Nothing is removed."""
         return None
 
+    def far_end_restarted(self) -> None:
+        """Nothing to relearn."""
+
 
 class GateCanceller:
     """Half duplex: attenuate the microphone by `gate_db` while the far end plays + a tail."""
@@ -222,6 +230,9 @@ class GateCanceller:
     def echo_removed_db(self) -> float | None:
         """Smoothed attenuation while gated."""
         return self._meter.value
+
+    def far_end_restarted(self) -> None:
+        """Nothing to relearn: the gate follows the far-end level alone."""
 
 
 class Aec3Canceller:
@@ -324,6 +335,18 @@ class Aec3Canceller:
     def echo_removed_db(self) -> float | None:
         """Smoothed level drop while the far end plays."""
         return self._meter.value
+
+    def far_end_restarted(self) -> None:
+        """Half duplex again until AEC3 has converged anew (see `LEARNING_MARGIN_DB`).
+
+        A restart moves the echo against the reference by up to a millisecond (the jump is
+        measured from DAC times); AEC3 adapts, but until it has, the first word onset after
+        a pause can leak echo at full level (measured: 20-40 ms at -22 dBFS, 2 s into the
+        answer after a barge-in), which the converged margin takes for the user's voice.
+        """
+        self.converged = False
+        self.erle_db = 0.0
+        self._echo_blocks = 0
 
 
 def load_webrtc() -> Any:

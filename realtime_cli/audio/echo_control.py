@@ -1,8 +1,8 @@
 """One conversation's echo handling: the speaker's far-end reference plus the canceller the
 microphone applies to each frame, paired by time.
 
-Give the same `EchoControl` to `SoundDeviceSpeaker(echo=...)` and
-`SoundDeviceMicrophone(echo=...)`: the speaker writes what it plays into `reference`, the
+Give the control's `reference` to `SoundDeviceSpeaker(far_end=...)` and the control itself
+to `SoundDeviceMicrophone(echo=...)`: the speaker writes what it plays into `reference`, the
 microphone passes every 24 kHz frame with its ADC time through `process()`.
 """
 
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from realtime_cli.audio.echo_canceller import EchoCanceller, EchoMode, make_echo_canceller
 from realtime_cli.audio.far_end import FarEndReference
+from realtime_cli.audio.sample_format import API_RATE
 
 Int16Array = NDArray[np.int16]
 
@@ -43,6 +44,8 @@ class EchoControl:
         self._position: int | None = None  # where the next frame's reference starts
         self._error = 0.0  # smoothed (clock target - position), in samples
         self._breaks = 0
+        self._restarts = 0
+        self._last: tuple[float, float] | None = None  # (ADC time, clock target) last frame
         #: Times the reference moved to follow clock drift.
         self.drift_steps = 0
         self.frames = 0
@@ -79,12 +82,15 @@ class EchoControl:
             self._far = np.zeros(n, dtype=np.float32)
         far = self._far[:n]
         target = None if start_time is None else self.reference.position_at(start_time)
-        if target is None:
+        if start_time is None or target is None:
             self.untimed_frames += 1
             far[:] = 0.0
         else:
-            self.reference.copy_into(self._continue_at(target, n), far)
-        if self.reference.estimated_anchors and not self._said_estimated:
+            self.reference.copy_into(self._continue_at(target, start_time, n), far)
+        if self.reference.restarts != self._restarts:
+            self._restarts = self.reference.restarts
+            self.canceller.far_end_restarted()
+        if self.reference.estimated and not self._said_estimated:
             self._said_estimated = True
             _log.debug(
                 "the output device reports no usable DAC time: the echo reference is aligned "
@@ -92,17 +98,25 @@ class EchoControl:
             )
         return self.canceller.process(frame, far)
 
-    def _continue_at(self, target: float, n: int) -> int:
+    def _continue_at(self, target: float, at: float, n: int) -> int:
         # Consecutive frames get consecutive reference samples. AEC3 tolerates slow drift
         # but not a reference that wanders or steps: with steady voiced sound, +-1 ms of
-        # wander over seconds already lets echo through. The device clocks' stamps wander by
-        # milliseconds, so the pairing follows their smoothed error and moves only when that
-        # passes `_STEP_SAMPLES` (two devices drifting 0.25 ms/s: every few minutes); a
-        # real jump (the first frame, a device hiccup) moves it at once.
+        # wander over seconds already lets echo through, and a step makes it learn the
+        # room's delay again, leaking echo meanwhile. The clocks' absolute times are off by
+        # tens of ms and wander (PulseAudio's ADC times: 15-45 ms over seconds on a path that
+        # does not move by a sample), so they never place the pairing except at the start:
+        # - the output timeline broke off (a barge-in aborted and restarted the stream): the
+        #   pairing moves by exactly the jump of the far-end clock, old line against new
+        #   one at the same instant, both from the same device's DAC times;
+        # - the smoothed error passes `_STEP_SAMPLES` (two devices drifting 0.25 ms/s:
+        #   every few minutes): the pairing follows it;
+        # - the pairing is off by more than `_RESYNC_SAMPLES` (lost): it starts over.
         position = self._position
-        if self.reference.breaks != self._breaks:
-            self._breaks = self.reference.breaks
-            position = None
+        last, self._last = self._last, (at, target)
+        if position is not None and self.reference.breaks != self._breaks and last is not None:
+            # Where the old line would put this frame, against where the new one does.
+            position += round(target - (last[1] + (at - last[0]) * API_RATE))
+        self._breaks = self.reference.breaks
         if position is None or abs(target - position) > _RESYNC_SAMPLES:
             if position is not None:
                 self.resyncs += 1

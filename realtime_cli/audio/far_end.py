@@ -2,9 +2,10 @@
 
 The playback buffer writes every 24 kHz sample it hands towards the device (silence, flush
 fades and all) into `FarEndReference.write` as its tap; the speaker's callback calls
-`anchor()` with the timeline position of its block and the block's DAC delay. The echo
-canceller then asks for the samples that were at the DAC at a microphone frame's ADC time:
-pairing by time rather than by callback order, so an echo is looked for where it can be.
+`anchor()` with the timeline position of its block and the block's DAC time, and the speaker
+calls `restart()` whenever it (re)starts its stream. The echo canceller then asks for the
+samples that were at the DAC at a microphone frame's ADC time: pairing by time rather than
+by callback order, so an echo is looked for where it can be.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ FloatArray = NDArray[np.float32]
 
 DEFAULT_REFERENCE_S = 4.0
 #: Consecutive anchors this far (20 ms) off the nominal rate mean the timeline broke off
-#: (DAC stamps jitter by about 2 ms).
+#: without the speaker saying so (a host's own recovery from an underrun); DAC stamps jitter
+#: by about 2 ms.
 _BREAK_SAMPLES = API_RATE // 50
 
 
@@ -41,7 +43,12 @@ class FarEndReference:
         #: Times the timeline broke off (a flush that aborted the stream, a device restart):
         #: the pairing must start again from the clock.
         self.breaks = 0
+        #: Of those, the speaker's own restarts (`restart()`) once their first anchor came.
+        self.restarts = 0
         self._last: tuple[float, float] | None = None
+        self._restarting = False  # set by `restart()`, taken by the next anchor
+        self._device_times = False  # the device has reported a real DAC time
+        self._stretch_estimated = False  # the clock's current stretch holds estimated times
 
     @property
     def written(self) -> int:
@@ -63,23 +70,51 @@ class FarEndReference:
             self._buf[: n - first] = samples[first:]
         self._written += n
 
+    def restart(self) -> None:
+        """The output stream is (re)starting (first start, or a flush that aborted it): the
+        timeline meets the DAC differently from now on, older anchors no longer apply.
+
+        Called before the stream starts, so no callback of it runs concurrently.
+        """
+        self._restarting = True
+
     def anchor(self, position: float, dac_time: float, *, estimated: bool = False) -> None:
         """Timeline `position` reaches the DAC at monotonic `dac_time` (output callback).
 
         `estimated` marks a time from the stream's nominal latency because the device
-        reported no usable DAC time.
+        reported no usable DAC time. Hosts that report DAC times still give none on the first
+        callbacks of every stream (PulseAudio: two), and the nominal latency is tens of ms
+        off there (the device buffer is still empty): such anchors are left out of the
+        clock, which only a device that never reports DAC times relies on.
         """
-        last = self._last
-        broke = last is not None and (
-            abs((position - last[0]) - (dac_time - last[1]) * API_RATE) > _BREAK_SAMPLES
-        )
-        if broke:
-            self.breaks += 1
-        self._last = (position, dac_time)
-        self.clock.anchor(position, dac_time, restart=broke)
         self.anchors += 1
         if estimated:
             self.estimated_anchors += 1
+            if self._device_times:
+                return
+        else:
+            self._device_times = True
+        last = self._last
+        broke = last is not None and (
+            self._restarting
+            # The first real time after estimated ones: those were off.
+            or (self._stretch_estimated and not estimated)
+            or abs((position - last[0]) - (dac_time - last[1]) * API_RATE) > _BREAK_SAMPLES
+        )
+        if broke:
+            self._stretch_estimated = False
+            self.breaks += 1
+            self.restarts += self._restarting
+        self._restarting = False
+        self._stretch_estimated = self._stretch_estimated or estimated
+        self._last = (position, dac_time)
+        self.clock.anchor(position, dac_time, restart=broke)
+
+    @property
+    def estimated(self) -> bool:
+        """True when the timeline is placed by the nominal latency: the device has never
+        reported a DAC time."""
+        return self.estimated_anchors > 0 and not self._device_times
 
     def position_at(self, at: float) -> float | None:
         """Timeline position at the DAC at monotonic time `at` (None before any anchor)."""

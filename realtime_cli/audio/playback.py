@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from realtime_cli.audio.devices import load_sounddevice, select_device, supported_rate
+from realtime_cli.audio.devices import (
+    STREAM_BLOCK_S,
+    STREAM_LATENCY,
+    load_sounddevice,
+    select_device,
+    supported_rate,
+)
 from realtime_cli.audio.errors import AudioError, DeviceLostError
 from realtime_cli.audio.far_end import FarEndReference
 from realtime_cli.audio.interfaces import PcmInput
@@ -46,8 +52,8 @@ class SoundDeviceSpeaker(BufferedOutput):
         *,
         rate: int | None = None,
         channels: int | None = None,
-        block_s: float = 0.01,
-        latency: str | float = "low",
+        block_s: float = STREAM_BLOCK_S,
+        latency: str | float = STREAM_LATENCY,
         prebuffer_s: float = DEFAULT_PREBUFFER_S,
         max_prebuffer_s: float = DEFAULT_MAX_PREBUFFER_S,
         fade_s: float = DEFAULT_FADE_S,
@@ -79,7 +85,7 @@ class SoundDeviceSpeaker(BufferedOutput):
         self._pump: asyncio.Task[None] | None = None
         self._closing = False
         self._lost = False
-        self._no_dac_time = False
+        self._block_without_dac_time = False  # the latest block's DAC time was estimated
         self._told_no_dac_time = False
         self._cutting = False  # an abort on purpose is not a lost device
         self.device_underflows = 0  # PortAudio's output_underflow flags
@@ -108,6 +114,8 @@ class SoundDeviceSpeaker(BufferedOutput):
                 finished_callback=self._on_finished,
             )
             self._nominal_latency = float(self._stream.latency)
+            if self._far_end is not None:
+                self._far_end.restart()
             self._stream.start()
         except Exception as exc:
             self._stream = None
@@ -126,7 +134,7 @@ class SoundDeviceSpeaker(BufferedOutput):
         no_dac_time = not 0.0 < latency < 2.0
         if no_dac_time:
             latency = self._nominal_latency
-            self._no_dac_time = True
+        self._block_without_dac_time = no_dac_time
         if self._tap_start is None:
             self._tap_start = now + latency + self.buffer.resampler_delay_s
         if self._far_end is not None:
@@ -152,7 +160,10 @@ class SoundDeviceSpeaker(BufferedOutput):
         if stream is None or self._lost:
             self.audible_stop_at = time.monotonic()
             return self.buffer.flush()
-        if self._no_dac_time and not self._told_no_dac_time:
+        # What is cut is placed by the latest block's DAC time: only when that one was
+        # missing does the truncation rest on the nominal latency. Hosts that leave it out
+        # on a stream's first callbacks only (PulseAudio: two) are not such devices.
+        if self._block_without_dac_time and not self._told_no_dac_time:
             self._told_no_dac_time = True
             self._notice(
                 f"output device {self.device.index} reports no DAC time: barge-in truncation "
@@ -176,6 +187,9 @@ class SoundDeviceSpeaker(BufferedOutput):
             self._cutting = False
 
     def _restart(self, stream: Any) -> None:
+        if self._far_end is not None:
+            # The device dropped what it held: the timeline meets the DAC earlier now.
+            self._far_end.restart()
         try:
             stream.start()
             return

@@ -1,10 +1,10 @@
 """Where a device stream's samples are in time: anchors written by the audio callback.
 
 Each PortAudio callback knows the sample index of its block and the time that block meets
-the converter (ADC time for input, DAC time for output). Storing that pair on every callback
-and interpolating only between neighbouring anchors at the nominal rate keeps the error to
-one block's worth of clock drift (0.25 ms/s over 10 ms is 2.5 us), however long the stream
-runs. The callback side writes into preallocated arrays: no allocation, no lock, no blocking.
+the converter (ADC time for input, DAC time for output). The callback stores that pair on
+every block; the reader maps indices to times with a line at the nominal rate through the
+median offset of the last second of anchors (see `SampleClock`). The callback side writes
+into preallocated arrays: no allocation, no lock, no blocking.
 """
 
 from __future__ import annotations
@@ -33,8 +33,12 @@ class SampleClock:
         self._time = np.zeros(capacity, dtype=np.float64)
         self._capacity = capacity
         self._window = window
-        self._count = 0  # anchors ever written; slot = count % capacity
-        self._first = 0  # the first anchor of the current stretch (see `restart`)
+        #: For each slot, the count at which its anchor's stretch began (see `restart`): the
+        #: reader learns where the current stretch begins from the newest published slot, so
+        #: it never sees a stretch start that is ahead of the anchors it can read.
+        self._stretch = np.zeros(capacity, dtype=np.int64)
+        self._count = 0  # anchors ever written (published last); slot = count % capacity
+        self._first = 0  # the writer's own copy of the current stretch's start
         self._line_count = -1
         self._line = (0.0, 0.0, 1.0 / self.rate)
 
@@ -46,13 +50,15 @@ class SampleClock:
     def anchor(self, index: float, at: float, *, restart: bool = False) -> None:
         """Sample `index` of the stream meets the converter at monotonic time `at`;
         `restart`: the stream broke off here, older anchors no longer apply."""
+        count = self._count
         if restart:
-            self._first = self._count
-        slot = self._count % self._capacity
+            self._first = count
+        slot = count % self._capacity
         self._index[slot] = index
         self._time[slot] = at
+        self._stretch[slot] = self._first
         # Publish after the slot is complete (the reader reads the count first).
-        self._count += 1
+        self._count = count + 1
 
     def _fit(self) -> tuple[float, float, float] | None:
         """(index, time, seconds per sample) of the robust line through recent anchors."""
@@ -61,7 +67,8 @@ class SampleClock:
             return None
         if count == self._line_count:
             return self._line
-        n = min(count - self._first, self._window)
+        first = int(self._stretch[(count - 1) % self._capacity])
+        n = min(count - first, self._window)
         slots = np.arange(count - n, count) % self._capacity
         index = self._index[slots]
         offset = self._time[slots] - index / self.rate

@@ -6,6 +6,9 @@
 * Typed errors, all `RtError`s: see `realtime_cli.transport.errors`.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from realtime_cli.transport.errors import (
     APIError,
     AuthenticationError,
@@ -19,7 +22,6 @@ from realtime_cli.transport.errors import (
 )
 from realtime_cli.transport.event_log import EventLog
 from realtime_cli.transport.handshake import ConnectOptions, build_headers
-from realtime_cli.transport.rest import CallAnswer, ClientSecret, RestClient
 from realtime_cli.transport.retry import RetryPolicy
 from realtime_cli.transport.urls import DEFAULT_BASE_URL, realtime_url, rest_url
 from realtime_cli.transport.ws import Connect, RealtimeConnection, ReceivedEvent, connect
@@ -49,3 +51,18 @@ __all__ = [
     "realtime_url",
     "rest_url",
 ]
+
+if TYPE_CHECKING:
+    from realtime_cli.transport.rest import CallAnswer, ClientSecret, RestClient
+
+#: The REST client needs httpx, whose import costs more than all of `rt talk`'s start-up
+#: otherwise: it is loaded when first asked for.
+_REST = ("CallAnswer", "ClientSecret", "RestClient")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _REST:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("realtime_cli.transport.rest"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

@@ -20,6 +20,7 @@ from realtime_cli.audio.errors import (
     NoDeviceError,
     PortAudioMissingError,
 )
+from realtime_cli.audio.far_end import FarEndReference
 from realtime_cli.audio.playback import SoundDeviceSpeaker
 from realtime_cli.errors import RtError
 from tests.audio.fake_sounddevice import FakeSoundDevice, FakeStream
@@ -299,6 +300,37 @@ def test_a_device_without_dac_time_is_cut_by_its_nominal_latency_with_a_notice(
     assert report["a"] in (248, 249)  # 290 ms - 40 ms nominal latency - 1.9 ms filter
     assert len(notices) == 1 and "reports no DAC time" in notices[0]
     assert "40 ms" in notices[0]
+
+
+def test_dac_time_missing_only_on_a_streams_first_callbacks_gives_no_notice(
+    fake_sd: FakeSoundDevice,
+) -> None:
+    # PulseAudio: the first two callbacks of every stream carry no DAC time. The blocks a
+    # barge-in cuts have one, so the truncation is exact and nothing must be said; the
+    # echo reference's timeline starts over with the restarted stream.
+    far_end = FarEndReference()
+
+    async def scenario() -> tuple[dict[str, int], list[str]]:
+        speaker = SoundDeviceSpeaker(prebuffer_s=0.0, far_end=far_end)
+        speaker.play(tone_pcm16(440, 1.0), "a")
+        stream = fake_sd.streams[0]
+        for latency in [0.0, 0.0] + [0.05] * 28:
+            stream.pull(441, latency=latency)
+        report = speaker.flush()
+        breaks = far_end.breaks
+        speaker.play(tone_pcm16(440, 1.0), "b")
+        for latency in [0.0, 0.0] + [0.01] * 5:
+            stream.pull(441, latency=latency)
+        assert far_end.breaks == breaks + 1  # the restart, once its real DAC times arrive
+        speaker.flush()
+        notices = speaker.take_notices()
+        await speaker.close()
+        return report, notices
+
+    report, notices = asyncio.run(scenario())
+    assert notices == []
+    assert report["a"] in (238, 239)  # 300 ms - 50 ms DAC latency - 1.9 ms filter
+    assert not far_end.estimated
 
 
 def test_speaker_uses_the_stream_latency_when_the_host_reports_none(

@@ -79,6 +79,21 @@ def test_aec_keeps_the_users_voice_over_the_answer(answer) -> None:
     assert out_peaks > -35.0  # above even the emulator's default (insensitive) detector
 
 
+def test_a_restarted_far_end_makes_aec_half_duplex_until_it_has_converged_again(
+    answer,
+) -> None:
+    far, mic = answer
+    canceller = Aec3Canceller()
+    half = far.size // 2 // FRAME * FRAME
+    _run(canceller, mic[:half], far[:half])
+    assert canceller.converged
+    canceller.far_end_restarted()
+    assert not canceller.converged  # a block must be 6 dB over the predicted echo again
+    _run(canceller, mic[half:], far[half:])
+    assert canceller.converged  # after 2 s more of echo
+    assert canceller.echo_path_db < -3.0  # what it knows of the room's level stays
+
+
 def test_gate_attenuates_while_the_far_end_plays_and_reopens_after_the_tail() -> None:
     words = speech_like("one two three four five six seven")
     far = np.concatenate([words, np.zeros(2 * RATE, np.float32)])

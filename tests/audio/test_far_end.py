@@ -73,6 +73,10 @@ class _Recording(PassThrough):
 
     def __init__(self) -> None:
         self.fars: list[np.ndarray] = []
+        self.restarts = 0
+
+    def far_end_restarted(self) -> None:
+        self.restarts += 1
 
     def process(self, near, far):
         self.fars.append(far.copy())
@@ -108,6 +112,79 @@ def test_a_flush_that_restarts_the_stream_is_a_break_and_the_clock_starts_over()
     assert ref.position_at(10.0 + 55 * 0.01 + 0.13) == pytest.approx(55 * 240 + 3600, abs=1)
 
 
+def test_a_reader_between_a_restart_and_its_publication_gets_a_finite_time() -> None:
+    # The output callback is mid-way through `anchor(restart=True)`: it has moved its own
+    # stretch start to the new anchor but not yet published that anchor. A reader fitting
+    # now (its cached line is stale) must still get the previous stretch, never NaN.
+    clock = SampleClock(24000, capacity=16, window=8)
+    for block in range(10):
+        clock.anchor(block * 240, 5.0 + block * 0.01)
+    assert clock.time_at(0) == pytest.approx(5.0)
+    clock._first = clock._count  # the writer's state before it publishes the slot
+    clock._line_count = -1  # the reader's cache is stale
+    assert clock.time_at(240) == pytest.approx(5.01)
+    assert clock.index_at(5.02) == pytest.approx(480)
+
+
+def test_a_restart_published_later_starts_a_new_stretch() -> None:
+    clock = SampleClock(24000, capacity=16, window=8)
+    for block in range(10):
+        clock.anchor(block * 240, 5.0 + block * 0.01)
+    clock.time_at(0)
+    clock.anchor(10 * 240, 7.0, restart=True)  # the stream broke off: 2 s later
+    assert clock.time_at(10 * 240) == pytest.approx(7.0)
+    assert clock.time_at(11 * 240) == pytest.approx(7.01)
+
+
+def _stream(ref: FarEndReference, start: int, blocks: int, dac_ahead: float, t0: float) -> None:
+    """`blocks` 10 ms callbacks from timeline position `start`, each block's DAC time
+    `dac_ahead` after its callback at t0 + 10 ms per block."""
+    for block in range(blocks):
+        ref.anchor(start + block * 240, t0 + block * 0.01 + dac_ahead)
+
+
+def test_a_speaker_restart_breaks_the_timeline_however_small_the_shift() -> None:
+    # At a low device latency an aborted and restarted stream meets the DAC only ~20 ms
+    # sooner, under the jitter threshold; the first two callbacks of the new stream have
+    # no DAC time (the speaker passes its nominal latency, here 20 ms). The restart the
+    # speaker announces, not the size of the jump, starts the clock over.
+    ref = FarEndReference()
+    _stream(ref, 0, 200, 0.030, 10.0)
+    assert ref.breaks == 0
+    ref.restart()
+    t = 12.0
+    ref.anchor(200 * 240, t + 0.020, estimated=True)
+    ref.anchor(201 * 240, t + 0.01 + 0.020, estimated=True)
+    _stream(ref, 202 * 240, 5, 0.008, t + 0.02)
+    assert ref.breaks == 1
+    assert not ref.estimated  # the device reports DAC times: none were taken on trust
+    # Already the first real anchors place the timeline, not the 200 older ones.
+    assert ref.position_at(t + 0.02 + 0.008) == pytest.approx(202 * 240, abs=1)
+
+
+def test_stream_start_anchors_without_dac_time_stay_out_of_the_clock() -> None:
+    ref = FarEndReference()
+    ref.anchor(0, 10.0 + 0.02, estimated=True)  # nominal latency: 20 ms
+    ref.anchor(240, 10.01 + 0.02, estimated=True)
+    assert ref.estimated
+    _stream(ref, 480, 3, 0.005, 10.02)  # the device's real times: 5 ms
+    assert not ref.estimated
+    assert ref.position_at(10.025) == pytest.approx(480, abs=1)
+    assert ref.breaks == 1  # the estimated start was a different timeline
+    # Later estimated anchors (a host glitch) do not move it either.
+    ref.anchor(5 * 240, 10.05 + 0.02, estimated=True)
+    assert ref.position_at(10.025) == pytest.approx(480, abs=1)
+    assert ref.estimated_anchors == 3 and ref.anchors == 6
+
+
+def test_a_device_that_never_reports_dac_time_is_placed_by_its_nominal_latency() -> None:
+    ref = FarEndReference()
+    for block in range(20):
+        ref.anchor(block * 240, 10.0 + block * 0.01 + 0.04, estimated=True)
+    assert ref.estimated and ref.breaks == 0
+    assert ref.position_at(10.05) == pytest.approx(240, abs=1)
+
+
 def test_a_device_without_dac_time_is_said_once_under_debug(caplog) -> None:
     import logging
 
@@ -120,3 +197,48 @@ def test_a_device_without_dac_time_is_said_once_under_debug(caplog) -> None:
         echo.process(frame, 10.12)
     lines = [r.getMessage() for r in caplog.records if "DAC time" in r.getMessage()]
     assert len(lines) == 1 and "nominal latency" in lines[0]
+
+
+def test_a_restart_moves_the_pairing_by_the_jump_of_the_timeline_only() -> None:
+    # The pairing has run consecutively while the microphone's ADC stamps wandered 5 ms
+    # (the clock target moved, the room did not). A barge-in restarts the output stream:
+    # the timeline now meets the DAC 25 ms sooner. The reference must jump by those 25 ms
+    # exactly, not to the wandered clock target (a 5 ms step AEC3 would have to relearn).
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ref = echo.reference
+    ramp = np.arange(4 * RATE, dtype=np.float32)
+    ref.write(ramp)
+    _stream(ref, 0, 200, 0.030, 10.0)
+    frame = np.zeros(480, dtype=np.int16)
+    at = 10.5
+    for i in range(30):
+        echo.process(frame, at + i * 0.02 + (0.005 if i >= 10 else 0.0))
+    continuing = int(canceller.fars[-1][0]) + 480
+    assert continuing == round((10.5 - 10.03) * RATE) + 30 * 480  # no step for 5 ms
+    ref.restart()
+    _stream(ref, 200 * 240, 5, 0.005, 12.0)  # block 200: DAC at 12.005 s, not 12.03 s
+    echo.process(frame, at + 30 * 0.02 + 0.005)
+    assert int(canceller.fars[-1][0]) == continuing + 600
+    assert echo.resyncs == 0 and echo.drift_steps == 0
+    assert canceller.restarts == 1  # the canceller relearns after a restart...
+
+
+def test_only_the_speakers_own_restarts_make_the_canceller_relearn() -> None:
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ref = echo.reference
+    ref.write(np.zeros(4 * RATE, dtype=np.float32))
+    frame = np.zeros(480, dtype=np.int16)
+    _stream(ref, 0, 100, 0.030, 10.0)
+    echo.process(frame, 10.5)
+    _stream(ref, 100 * 240, 100, 0.060, 11.0)  # a 30 ms jump the host made on its own
+    echo.process(frame, 11.5)
+    assert ref.breaks == 1 and ref.restarts == 0 and canceller.restarts == 0
+    ref.restart()
+    ref.anchor(200 * 240, 12.02, estimated=True)  # left out: the device has DAC times
+    echo.process(frame, 12.0)
+    assert canceller.restarts == 0  # not yet: the new stream has no real time yet
+    _stream(ref, 201 * 240, 3, 0.005, 12.01)
+    echo.process(frame, 12.02)
+    assert ref.breaks == 2 and ref.restarts == 1 and canceller.restarts == 1
