@@ -136,6 +136,7 @@ class TalkRun:
         self._keys: KeyReader | None = None
         self._ptt_keys = False
         self._voice: VoiceSession | None = None
+        self._interrupt: asyncio.Task[None] | None = None  # a gate key's barge-in
         #: Tool calls running now: a headless run waits for them (and for their answers).
         self._tools_running: set[str] = set()
         if self.questions is not None:
@@ -226,10 +227,15 @@ class TalkRun:
         asks = self.questions is not None and self.questions.can_ask and self.key_fd is not None
         self._ptt_keys = self._turns is not None and live_keys
         if (live_keys or asks) and self.key_fd is not None:
-            # `q` quits in every mode; with manual turns the talk key starts and sends a turn;
-            # y/n answer a question and `c` cancels running tools.
+            # `q` quits in every mode; with manual turns the talk key starts and sends a turn,
+            # with the echo gate it interrupts; y/n answer a question and `c` cancels tools.
             self._keys = KeyReader(self.key_fd, self._on_key)
             self._keys.open()
+        if self._gated and live_keys:
+            self._tell(
+                "echo gate: the microphone is muted while the assistant speaks; press "
+                f"{key_name(self.talk_key)} to interrupt"
+            )
         if self._turns is None:
             return
         self.view.set_push_to_talk(key_name(self.talk_key) if live_keys else None)
@@ -264,6 +270,10 @@ class TalkRun:
         if key == CANCEL_KEY and self._tools_running and self._voice is not None:
             count = self._voice.cancel_tools()
             self._tell(f"cancelled {count} running tool call{'s' if count != 1 else ''}")
+            return
+        if self._gated and key == self.talk_key and self._voice is not None:
+            # Half duplex: the muted microphone cannot interrupt, the key does.
+            self._interrupt = asyncio.get_running_loop().create_task(self._voice.barge_in())
             return
         if self._turns is None or not self._ptt_keys or key != self.talk_key:
             return

@@ -17,6 +17,7 @@ import numpy as np
 from realtime_cli.emulator.synth import silence, speak
 from tests.audio.virtual_audio import VirtualAudio
 from tests.cli.conftest import Emu
+from tests.cli.emulator_thread import EmulatorThread
 from tests.cli.pty_run import PtyRun, rt_env
 from tests.cli.spoken import write_wav
 from tests.cli.terminal import Terminal
@@ -180,3 +181,31 @@ def test_push_to_talk_with_space_on_a_live_microphone_then_ctrl_c(
     assert types.index("input_audio_buffer.commit") > max(
         i for i, t in enumerate(types) if t == "input_audio_buffer.append"
     )
+
+
+def test_with_the_echo_gate_a_key_interrupts_the_assistant(
+    scripted_emulator: EmulatorThread,
+    tmp_path: Path,
+    pty_runs: list[PtyRun],
+    virtual_audio: VirtualAudio,
+) -> None:
+    # Half duplex: the microphone is muted while the assistant speaks, so the talk key is
+    # what interrupts it.
+    scripted_emulator.call(lambda e: e.script.queue_reply("This is a long answer. " * 30))
+    log = tmp_path / "log.jsonl"
+    run = PtyRun(
+        "talk", "--echo", "gate", "--input-device", "vmic", "--output-device", "vspeaker",
+        "--max-seconds", "40", "--log", str(log),
+        env=rt_env(scripted_emulator.base_url, tmp_path, virtual_audio.env),
+    )  # fmt: skip
+    pty_runs.append(run)
+    run.wait_for(lambda t: "press SPACE to interrupt" in t.text(), "the echo gate's hint")
+    virtual_audio.feed_microphone(DEMO).wait(timeout=30)
+    run.wait_for(lambda t: "● speaking" in t.text(), "the assistant speaking")
+    run.write(b" ")
+    run.wait_for(lambda t: "● listening" in t.text(), "the answer stopped")
+    run.write(b"\x03")
+    assert run.finish() == 0, run.terminal.text()
+    sent = [e["type"] for e in _sent(log)]
+    assert "conversation.item.truncate" in sent, sent
+    assert re.search(r"turns +1 you, 1 assistant \(1 interrupted\)", run.terminal.text())
