@@ -4,8 +4,9 @@ The core is sans-I/O and testable without sound hardware (`CaptureChain`, `Playb
 `PolyphaseResampler`, `SampleRing`, `FrameAssembler`); thin adapters put it on PortAudio
 (`SoundDeviceMicrophone`, `SoundDeviceSpeaker`) or on WAV files (`WavMicrophone`,
 `WavSpeaker`). sounddevice is imported only when a device is opened or listed.
-Echo cancellation: give one `EchoControl` to both sound-card devices (the speaker records
-the far-end reference, the microphone cancels it); pywebrtc-audio loads only for `aec`.
+Echo cancellation: `open_sound_card()` opens both sound-card devices with it on (`aec`), or
+give one `EchoControl` to both yourself (the speaker records the far-end reference, the
+microphone cancels it); pywebrtc-audio loads only for `aec`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from realtime_cli.audio.resample import (
 )
 from realtime_cli.audio.ring_buffer import SampleRing
 from realtime_cli.audio.sample_format import API_RATE, downmix, float_to_pcm16, pcm16_to_float
+from realtime_cli.audio.sound_card import open_sound_card
 from realtime_cli.audio.wav_devices import WavMicrophone, WavSpeaker
 from realtime_cli.audio.wavfile import WavInfo, WavReader, WavWriter, read_wav, write_wav
 
@@ -93,6 +95,7 @@ __all__ = [
     "list_devices",
     "make_echo_canceller",
     "make_resampler",
+    "open_sound_card",
     "pcm16_to_float",
     "read_wav",
     "select_device",

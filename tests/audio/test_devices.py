@@ -22,9 +22,11 @@ from realtime_cli.audio.errors import (
 )
 from realtime_cli.audio.far_end import FarEndReference
 from realtime_cli.audio.playback import SoundDeviceSpeaker
+from realtime_cli.audio.sound_card import open_sound_card
 from realtime_cli.errors import RtError
 from tests.audio.fake_sounddevice import FakeSoundDevice, FakeStream
 from tests.audio.signals import tone, tone_pcm16
+from tests.audio.virtual_audio import VirtualAudio
 
 DEVICES = [
     DeviceInfo(0, "Built-in Microphone", "ALSA", 2, 0, 48000.0, is_default_input=True),
@@ -357,3 +359,12 @@ def test_speaker_reports_a_lost_device(fake_sd: FakeSoundDevice) -> None:
 
     with pytest.raises(DeviceLostError, match="output device 1 \\(Speakers\\) stopped"):
         asyncio.run(scenario())
+
+
+@pytest.mark.virtual_audio
+def test_a_sound_card_pair_cancels_echo_by_default(virtual_audio: VirtualAudio) -> None:
+    microphone, speaker = open_sound_card("vmic", "vspeaker")
+    assert microphone.echo is not None and microphone.echo.mode == "aec"
+    assert speaker._far_end is microphone.echo.reference  # what it plays is the reference
+    microphone, speaker = open_sound_card("vmic", "vspeaker", echo="off")  # headphones
+    assert microphone.echo is None and speaker._far_end is None
