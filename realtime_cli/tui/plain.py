@@ -23,6 +23,9 @@ def plain_line(turn: Turn) -> str | None:
             return "you: (not transcribed)"
         if turn.overdue and not text:
             return f"you: (no transcript after {TRANSCRIPT_WAIT_S:g} s)"
+        if turn.overdue:
+            # Deltas that stopped with no completion: what came, said to be partial.
+            return f"you: {text} (transcript incomplete)"
         return f"you: {text}" if text else None
     if turn.failure:
         text = one_line(turn.text)

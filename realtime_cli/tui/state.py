@@ -220,6 +220,8 @@ class TalkView:
                     self._settle(turn)
                 elif not turn.text:
                     continue
+                else:
+                    turn.overdue = True  # closed before its transcript completed
             turn.taken = True
             taken.append(turn)
         return taken

@@ -232,11 +232,16 @@ def test_a_user_line_that_never_gets_a_transcript_stops_holding_the_others_back(
         f"you: (no transcript after {TRANSCRIPT_WAIT_S:g} s)",
         "assistant: Hi.",
     ]
-    # Deltas that stopped mid-item: what came is the line.
+    # Deltas that stopped mid-item: what came is the line, said to be partial.
     view.feed([SpeechStarted(0, item_id="u2"), UserTurnCommitted("u2", transcribed=True)], 10)
     view.feed([TranscriptDelta("user", "u2", "half a sen")], 10.5)
     view.tick(10 + TRANSCRIPT_WAIT_S + 0.1)
-    assert plain.flush() == ["you: half a sen"]
+    assert plain.flush() == ["you: half a sen (transcript incomplete)"]
+    # The same when the conversation ends before the wait is over.
+    view.feed([SpeechStarted(0, item_id="u3"), UserTurnCommitted("u3", transcribed=True)], 20)
+    view.feed([TranscriptDelta("user", "u3", "cut sho")], 20.5)
+    view.set_status(Status.CLOSED, 21)
+    assert plain.flush() == ["you: cut sho (transcript incomplete)"]
 
 
 def test_failed_response_and_revised_unheard_cost() -> None:
