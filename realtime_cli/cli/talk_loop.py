@@ -34,7 +34,7 @@ from realtime_cli.cli.output_paths import stopped_writing
 from realtime_cli.cli.questions import Questions
 from realtime_cli.cli.stderr_capture import StderrCapture
 from realtime_cli.cli.talk_turns import Outgoing, PushToTalk, TurnChange
-from realtime_cli.core import Interrupted, ResponseFinished, SpeechStopped
+from realtime_cli.core import Interrupted, SpeechStopped
 from realtime_cli.errors import RtError
 from realtime_cli.protocol import RealtimeSession
 from realtime_cli.session import (
@@ -378,19 +378,7 @@ class TalkRun:
                     self._first_audio_item = event.item_id
                 continue
             if isinstance(event, ResponseDone):
-                self.view.feed(
-                    [
-                        ResponseFinished(
-                            event.response_id,
-                            event.status,
-                            event.reason,
-                            event.usage,
-                            event.generated_audio_ms,
-                            event.heard_audio_ms,
-                        )
-                    ],
-                    now,
-                )
+                self.view.feed([event.finished()], now)
             elif isinstance(event, ToolCalled):
                 self._tools_running.add(event.call_id)
                 hint = f"; press {CANCEL_KEY} to cancel it" if self._keys is not None else ""

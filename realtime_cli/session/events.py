@@ -9,6 +9,7 @@ from realtime_cli.core.actions import (
     Interrupted,
     Notice,
     ResponseFailed,
+    ResponseFinished,
     ResponseStarted,
     ServerError,
     SpeechStarted,
@@ -67,6 +68,18 @@ class ResponseDone:
     heard_audio_ms: int
     #: It called tools: a response using their results follows (the session asks for it).
     follow_up: bool = False
+
+    def finished(self) -> ResponseFinished:
+        """The core's `ResponseFinished` this came from (what a `TalkView` is fed)."""
+        return ResponseFinished(
+            self.response_id,
+            self.status,
+            self.reason,
+            self.usage,
+            self.generated_audio_ms,
+            self.heard_audio_ms,
+            follow_up=self.follow_up,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from realtime_cli.core.actions import ResponseFinished
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.realism import Realism
 from realtime_cli.emulator.synth import speak
@@ -40,15 +39,7 @@ def live() -> Emulator:
 def show(view: TalkView, event: VoiceEvent, now: float) -> None:
     """What `rt talk` does with each session event (cli/talk_loop.py)."""
     if isinstance(event, ResponseDone):
-        finished = ResponseFinished(
-            event.response_id,
-            event.status,
-            event.reason,
-            event.usage,
-            event.generated_audio_ms,
-            event.heard_audio_ms,
-        )
-        view.feed([finished], now)
+        view.feed([event.finished()], now)
     elif not isinstance(event, AudioDelta | ToolCalled | ToolCompleted):
         view.feed([event], now)
 
