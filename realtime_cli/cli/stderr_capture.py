@@ -28,11 +28,13 @@ KEEP_LINES = 200
 class StderrCapture:
     """Redirects fd 2 into a pipe between `start()` and `stop()` (or as a context manager).
 
-    `count` is the number of lines captured, `lines` the last `KEEP_LINES` of them.
+    `count` is the number of lines captured, `lines` the last `KEEP_LINES` of them, `marked`
+    the count when `mark()` was last called.
     """
 
     def __init__(self) -> None:
         self.count = 0
+        self.marked = 0
         self.lines: deque[str] = deque(maxlen=KEEP_LINES)
         self._saved_fd: int | None = None
         self._saved_stderr: TextIO | None = None
@@ -75,6 +77,11 @@ class StderrCapture:
             if line:
                 self.count += 1
                 self.lines.append(line)
+
+    def mark(self) -> int:
+        """The count now, remembered as `marked` (lines may go on coming until `stop()`)."""
+        self.marked = self.count
+        return self.marked
 
     def stop(self) -> None:
         """Give fd 2 back and collect what is still in the pipe."""

@@ -254,9 +254,19 @@ def talk(
         noise.stop()
         if event_log is not None:
             event_log.close()
-        if debug:
+        if debug and noise.count:
             for line in noise.lines:
                 typer.echo(f"rt: debug: sound library: {line}", err=True)
+            # The summary counted up to its own moment; the library may go on until exit.
+            later = noise.count - noise.marked
+            typer.echo(
+                f"rt: debug: {noise.count} sound library lines in all"
+                + (f", {later} after the summary" if later else "")
+                + (
+                    f", the last {len(noise.lines)} shown" if len(noise.lines) < noise.count else ""
+                ),
+                err=True,
+            )
 
 
 async def _talk(

@@ -488,7 +488,7 @@ class TalkRun:
             if self._screen is not None:
                 self._screen.stop()
             return
-        noise = self.library_noise.count if self.library_noise is not None else 0
+        noise = self.library_noise.mark() if self.library_noise is not None else 0
         files = [*self.files, *([self.transcript] if self.transcript else [])]
         summary = summarize(self.view, [str(f) for f in files], noise)
         if self.transcript is not None:
