@@ -350,14 +350,22 @@ def test_ctrl_c_while_reconnecting_ends_at_once(tmp_path: Path) -> None:
     )
     assert emulator.stdout is not None
     base_url = emulator.stdout.readline().strip().removeprefix("base_url: ")
+    log = tmp_path / "events.jsonl"
     talk = subprocess.Popen(
         [sys.executable, "-m", "realtime_cli", "talk", "--input-file", str(DEMO),
-         "--output-file", str(tmp_path / "reply.wav"), "--plain", "--max-seconds", "60"],
+         "--output-file", str(tmp_path / "reply.wav"), "--plain", "--max-seconds", "60",
+         "--log", str(log)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=rt_environ(base_url, home=tmp_path),
     )  # fmt: skip
     try:
-        time.sleep(4)
+        # Killed while the user speaks (about 3 s in on an idle machine; a fixed 4 s could
+        # come before the session is even set up on a loaded one).
+        deadline = time.monotonic() + 30
+        speaking = '"input_audio_buffer.speech_started"'
+        while speaking not in (log.read_text() if log.exists() else ""):
+            assert talk.poll() is None and time.monotonic() < deadline, talk.communicate()
+            time.sleep(0.05)
         emulator.kill()
         emulator.wait()
         time.sleep(2)
