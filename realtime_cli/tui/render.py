@@ -60,6 +60,8 @@ _WAITING = (Status.CONNECTING, Status.RECONNECTING)
 USER_LABEL_STYLE = "bold cyan"
 USER_TEXT_STYLE = "cyan"
 ASSISTANT_LABEL_STYLE = "bold magenta"
+#: What the screen says about a turn rather than what was said in it.
+NOTE_STYLE = "dim italic"
 #: The part of an interrupted answer the listener never heard.
 UNHEARD_STYLE = "strike dim"
 TALKING_STYLE = "bold white on red"
@@ -208,16 +210,20 @@ def render_turn(turn: Turn) -> Text:
         body.append(f"({printable(turn.failure)})", style="bold red")
         return body
     if turn.role == "user":
-        if turn.untranscribed and not turn.text:
-            return Text("(not transcribed)", style="dim italic")
+        note = turn.transcript_note()
         if not turn.text:
-            return Text("…", style="dim")
+            return Text(f"({note})", style=NOTE_STYLE) if note else Text("…", style="dim")
+        if note is not None:
+            # Deltas that stopped can end in a space: one space before the note.
+            body = Text(printable(turn.text).rstrip(), style=USER_TEXT_STYLE)
+            body.append(f" ({note})", style=NOTE_STYLE)
+            return body
         body = Text(printable(turn.text), style=USER_TEXT_STYLE)
     elif turn.interrupted:
         body = Text(printable(turn.heard_text))
         body.append(printable(turn.unheard_text), style=UNHEARD_STYLE)
         estimate = ", heard text estimated" if turn.heard_estimated else ""
-        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s{estimate})", style="dim italic")
+        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s{estimate})", style=NOTE_STYLE)
         return body
     else:
         body = Text(printable(turn.text))

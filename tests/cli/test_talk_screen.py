@@ -10,7 +10,7 @@ import numpy as np
 
 from realtime_cli.emulator.synth import silence, speak
 from tests.audio.virtual_audio import VirtualAudio
-from tests.cli.conftest import Emu, rt
+from tests.cli.conftest import Emu, StartEmulator, rt
 from tests.cli.pty_run import PtyRun, rt_env
 from tests.cli.spoken import write_wav
 
@@ -176,3 +176,25 @@ def test_doctor_keeps_library_noise_out_of_its_report(
     counted = [w for w in report["warnings"] if "printed" in w and "--debug shows" in w]
     assert counted, report["warnings"]
     assert int(re.search(r"printed (\d+) message", counted[0]).group(1)) >= 10  # type: ignore[union-attr]
+
+
+def test_a_stalled_user_transcript_is_marked_on_the_live_screen_and_in_the_file(
+    start_emulator: StartEmulator, tmp_path: Path, pty_runs: list[PtyRun]
+) -> None:
+    """`transcription-stalls`: the user's deltas stop half way with no completion. The live
+    screen, its last frame and the transcript file say so, as --plain does."""
+    emu = start_emulator("--exact", "--fault", "transcription-stalls")
+    markdown = tmp_path / "talk.md"
+    run = PtyRun(
+        "talk", "--input-file", str(DEMO), "--output-file", str(tmp_path / "reply.wav"),
+        "--transcribe", "gpt-4o-mini-transcribe", "--transcript", str(markdown),
+        "--max-seconds", "30", env=rt_env(emu.base_url, tmp_path),
+    )  # fmt: skip
+    pty_runs.append(run)
+    assert run.finish() == 0, run.terminal.text()
+    screen = run.terminal.text()
+    assert re.search(r"^you +Speech\b.*\S \(transcript incomplete\)$", screen, re.M), screen
+    said = re.search(
+        r"^\*\*You:\*\* Speech\b.*\S _\(transcript incomplete\)_$", markdown.read_text(), re.M
+    )
+    assert said, markdown.read_text()
