@@ -32,9 +32,14 @@ app = typer.Typer(
 )
 
 
+def _version_line() -> str:
+    """What `rt --version` and `rt version` both print."""
+    return f"rt {__version__}"
+
+
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"rt {__version__}")
+        typer.echo(_version_line())
         raise typer.Exit()
 
 
@@ -56,8 +61,8 @@ def _root(
 
 @app.command()
 def version() -> None:
-    """Print rt's version."""
-    typer.echo(__version__)
+    """Print rt's version (as `rt --version` does)."""
+    typer.echo(_version_line())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,8 +63,8 @@ def test_the_root_help_lists_every_command_with_its_own_summary(tmp_path: Path) 
     assert "Exit codes: 0 ok, 1 API or network error, 2 usage" in " ".join(out.split())
 
 
-def test_version_flag(tmp_path: Path) -> None:
-    for flag in ("--version", "-V"):
+def test_version_flag_and_command_print_the_same(tmp_path: Path) -> None:
+    for flag in ("--version", "-V", "version"):
         run = rt(flag, base_url=None, home=tmp_path)
         assert (run.code, run.out) == (0, f"rt {__version__}\n")
 
