@@ -69,6 +69,8 @@ NOTICE_STYLES = {"info": "dim", "warning": "yellow", "error": "bold red"}
 #: Info notices fade after this long; warnings and errors stay until newer ones push them out.
 NOTICE_TTL_S = 10.0
 NOTICE_LINES = 3
+#: The footer's last line while the conversation goes on.
+CTRL_C_HINT = "Ctrl-C ends the conversation"
 METER_WIDTH = 16
 # Meter cells above these levels turn yellow, then red: speech peaks near -12 dBFS are
 # healthy, a mic that sits near 0 dBFS is clipping.
@@ -256,14 +258,17 @@ def visible_notices(view: TalkView, lines: int = NOTICE_LINES) -> list[ViewNotic
 
 
 def render_footer(view: TalkView) -> RenderableType:
-    """Recent notices and errors, under a rule."""
+    """Recent notices and errors, under a rule; how to end the conversation (or that it has
+    ended, on the last frame)."""
     lines: list[RenderableType] = [Rule(style="dim")]
     for notice in visible_notices(view):
         style = NOTICE_STYLES.get(notice.level, "")
         text = Text(f"{notice.level}: ", style=style)
         text.append(printable(notice.text))
         lines.append(text)
-    lines.append(Text("Ctrl-C ends the conversation", style="dim"))
+    # The last frame stays on the terminal: it must not offer to end what has ended.
+    hint = "the conversation has ended" if view.status is Status.CLOSED else CTRL_C_HINT
+    lines.append(Text(hint, style="dim"))
     return Group(*lines)
 
 

@@ -57,8 +57,10 @@ def _assert_summary(terminal: Terminal, turns: str) -> None:
     assert "╭─ rt talk" in screen
     assert re.search(rf"│ turns +{re.escape(turns)}", screen), screen
     assert re.search(r"│ file +\S*reply\.wav", screen), screen
-    # The summary comes after the last frame of the live screen, which ends with its footer.
-    assert screen.index("Ctrl-C ends the conversation") < screen.index("╭─ rt talk")
+    # The summary comes after the last frame of the live screen, which ends with its footer
+    # (saying so: it no longer offers Ctrl-C).
+    assert screen.index("the conversation has ended") < screen.index("╭─ rt talk")
+    assert "Ctrl-C ends the conversation" not in screen
 
 
 def test_live_screen_shows_the_conversation_and_the_summary(

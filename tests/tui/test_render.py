@@ -211,3 +211,10 @@ def test_a_late_transcript_clears_the_mark_and_a_long_utterance_is_not_overdue()
     view.tick(23.0)
     assert not view.turns[-1].overdue
     assert "(no transcript" not in _screen_text(view)
+
+
+def test_the_last_frame_does_not_offer_to_end_the_conversation() -> None:
+    view = barge_in_view()
+    assert _screen_text(view).splitlines()[-1] == "Ctrl-C ends the conversation"
+    view.close(100.0)
+    assert _screen_text(view).splitlines()[-1] == "the conversation has ended"
