@@ -109,3 +109,17 @@ def test_help_loads_no_transport_config_rich_or_pydantic(args: list[str]) -> Non
         check=True,
     )
     assert json.loads(result.stdout) == []
+
+
+@pytest.mark.parametrize("group", ["config", "call"])
+def test_a_group_lists_each_subcommand_summary_whole_even_when_narrow(
+    group: str, tmp_path: Path
+) -> None:
+    command = load_command(group, COMMANDS[group])
+    for columns in ("60", "100"):
+        out = rt(group, "--help", base_url=None, home=tmp_path, env={"COLUMNS": columns}).out
+        listing = " ".join(out[out.index("Commands:") :].split())
+        assert "..." not in listing, out
+        for name, sub in command.commands.items():
+            first = " ".join((sub.help or "").split("\n\n")[0].split())
+            assert f"{name} {first}" in listing, out
