@@ -171,7 +171,7 @@ def reject(
     status_code: Annotated[
         int | None,
         typer.Option(
-            "--status-code", metavar="CODE", min=100, max=699, help="SIP status (default 603)."
+            "--status-code", metavar="CODE", min=100, max=699, help="SIP status (default: 603)."
         ),
     ] = None,
     timeout: RestTimeout = DEFAULT_REST_TIMEOUT,

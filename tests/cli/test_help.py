@@ -123,3 +123,32 @@ def test_a_group_lists_each_subcommand_summary_whole_even_when_narrow(
         for name, sub in command.commands.items():
             first = " ".join((sub.help or "").split("\n\n")[0].split())
             assert f"{name} {first}" in listing, out
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["tlak"], "no such command 'tlak'. Did you mean 'talk'? (see 'rt --help')"),
+        (["--bogus"], "no such option: --bogus (see 'rt --help')"),
+        (["config", "show", "--json"], "no such option: --json (see 'rt config show --help')"),
+        (["call", "hangup"], "missing argument 'CALL_ID' (see 'rt call hangup --help')"),
+        (
+            ["text", "--timeout", "0", "hi"],
+            "invalid value for '--timeout': Input should be greater than or equal to 0.1"
+            " (see 'rt text --help')",
+        ),
+    ],
+)
+def test_a_usage_mistake_is_one_line_in_rts_words(
+    args: list[str], said: str, tmp_path: Path
+) -> None:
+    """click's usage errors (4 lines: usage, hint, blank, `Error:`) said as rt says its own."""
+    run = rt(*args, base_url=None, home=tmp_path)
+    assert (run.code, run.out, run.err) == (2, "", f"rt: error: {said}\n")
+
+
+def test_a_group_alone_still_shows_its_help(tmp_path: Path) -> None:
+    for args in ([], ["config"], ["call"]):
+        run = rt(*args, base_url=None, home=tmp_path)
+        assert run.code == 2
+        assert (run.out + run.err).startswith(f"Usage: {' '.join(['rt', *args])} [OPTIONS]")
