@@ -61,6 +61,10 @@ __all__ = ["TalkRun"]
 #: input ran out (server VAD needs its silence, then the answer needs to start).
 IDLE_END_S = 1.5
 WATCH_S = 0.05
+#: The service's answer to a turn it detected starts (`response.created`) a few hundred ms
+#: after the user stops: "thinking" holds this long for it rather than flicking back to
+#: "listening" in between (no answer by then: none is coming, back to "listening").
+ANSWER_DUE_S = 2.0
 #: Cancels the running tool calls (a barge-in leaves them running).
 CANCEL_KEY = "c"
 #: Keys that end a live conversation as Ctrl-C does.
@@ -422,11 +426,17 @@ class TalkRun:
                 if not t.interrupted and self.speaker.played_ms(t.item_id) < t.received_ms
             ]
             sounding = any(self.speaker.played_ms(t.item_id) > 0 for t in unplayed)
+            answer_due = (
+                self._awaiting_answer
+                and self._speech_end is not None
+                and now - self._speech_end < ANSWER_DUE_S
+            )
             busy = (
                 bool(unplayed)
                 or session.core.response_pending
                 or bool(self._tools_running)
                 or self._approvals.pending
+                or answer_due
             )
             status = self.view.status
             if sounding and status not in (Status.SPEAKING, Status.USER_SPEAKING):
