@@ -313,9 +313,11 @@ class TalkView:
         self.notices.append(ViewNotice("too short to send: nothing was sent", "info", self.now))
 
     def close(self, now: float) -> None:
-        """The conversation ended: everything still streaming is final as it stands."""
+        """The conversation ended: everything still streaming is final as it stands, and the
+        microphone is off (the last frame stays on the terminal)."""
         self.tick(now)
         self.status = Status.CLOSED
+        self.mic_dbfs = None
         self._expire_transcripts()
         for turn in self.turns:
             if not turn.settled and (turn.text or turn.role == "assistant"):

@@ -213,8 +213,12 @@ def test_a_late_transcript_clears_the_mark_and_a_long_utterance_is_not_overdue()
     assert "(no transcript" not in _screen_text(view)
 
 
-def test_the_last_frame_does_not_offer_to_end_the_conversation() -> None:
+def test_the_last_frame_does_not_offer_to_end_the_conversation_nor_show_a_live_mic() -> None:
     view = barge_in_view()
+    view.set_mic_level(-20.0)
     assert _screen_text(view).splitlines()[-1] == "Ctrl-C ends the conversation"
+    assert "-20 dBFS" in _screen_text(view)
     view.close(100.0)
-    assert _screen_text(view).splitlines()[-1] == "the conversation has ended"
+    lines = _screen_text(view).splitlines()
+    assert lines[-1] == "the conversation has ended"
+    assert re.match(r"● closed +mic off ", lines[0]), lines[0]
