@@ -8,7 +8,8 @@ Feeding contract (the session adapter):
   and `set_status(Status.LISTENING, now)` when playback has drained; the view derives the
   other states (user speaking, thinking) from the actions itself;
 - `set_mic_level(dbfs)` (or `set_mic_rms(rms)`), `turn_latency(ms, now, item_id=...)`,
-  `barge_in_latency(ms, now)`, `notice(text, now, level=...)` as those facts arrive;
+  `barge_in_latency(ms, now)`, `notice(text, now, level=...)` as those facts arrive (and
+  `withdraw(text)` when one no longer holds);
 - with manual turns (push-to-talk), `set_push_to_talk(key)` once, then `talk_started(now)`
   and `talk_ended(now, committed=...)` as the user's turn starts and ends;
 - `tick(now)` before a redraw that is not caused by an input, `close(now)` at the end.
@@ -281,6 +282,13 @@ class TalkView:
         """A message for the footer (reconnects, device changes, warnings)."""
         self.tick(now)
         self.notices.append(ViewNotice(text, level, self.now))
+
+    def withdraw(self, text: str) -> None:
+        """Take notices that no longer hold (a warning about a state that is over) off the
+        footer."""
+        kept = [n for n in self.notices if n.text != text]
+        self.notices.clear()
+        self.notices.extend(kept)
 
     def set_push_to_talk(self, key: str | None) -> None:
         """Manual turns: `key` starts and sends a turn (None: the whole input is one turn)."""

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from realtime_cli.emulator.synth import silence, speak
 from tests.audio.virtual_audio import VirtualAudio
@@ -199,3 +200,23 @@ def test_a_stalled_user_transcript_is_marked_on_the_live_screen_and_in_the_file(
         r"^\*\*You:\*\* Speech\b.*\S _\(transcript incomplete\)_$", markdown.read_text(), re.M
     )
     assert said, markdown.read_text()
+
+
+@pytest.mark.virtual_audio
+def test_the_silent_microphone_warning_is_taken_back_when_sound_comes(
+    emulator: Emu, tmp_path: Path, virtual_audio: VirtualAudio, pty_runs: list[PtyRun]
+) -> None:
+    """Nothing plays into the virtual microphone at first (exact zeros, as when muted): the
+    warning shows; once the microphone sends sound, it goes, and the footer says so."""
+    run = PtyRun(
+        "talk", "--input-device", "vmic", "--output-device", "vspeaker", "--max-seconds", "40",
+        env=rt_env(emulator.base_url, tmp_path, virtual_audio.env),
+    )  # fmt: skip
+    pty_runs.append(run)
+    run.wait_for(lambda t: "digital silence" in t.text(), "the silent-microphone warning")
+    virtual_audio.feed_microphone(DEMO)
+    run.wait_for(lambda t: "the microphone delivers sound now" in t.text(), "the all-clear")
+    assert "digital silence" not in run.terminal.text()
+    run.write(b"q")
+    assert run.finish() == 0, run.terminal.text()
+    assert "digital silence" not in run.terminal.text()
