@@ -111,7 +111,8 @@ def echo_label(view: TalkView) -> Text:
 
 
 def push_to_talk_line(view: TalkView) -> Text | None:
-    """What the user does next with manual turns (None when the service detects turns)."""
+    """What the user does next with manual turns (None when the service detects turns, and
+    no key to offer once the conversation has ended)."""
     state = view.push_to_talk
     if state is None:
         return None
@@ -123,6 +124,8 @@ def push_to_talk_line(view: TalkView) -> Text | None:
         return line
     if state is PushToTalkState.SENT:
         return Text("push-to-talk: the input was sent as one turn", style="dim")
+    if view.status is Status.CLOSED:
+        return None
     return Text.assemble(
         ("push-to-talk: ", "dim"),
         "hold ",
