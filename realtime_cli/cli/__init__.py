@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,9 +32,14 @@ app = typer.Typer(
 )
 
 
+def _version_line() -> str:
+    """What `rt --version` and `rt version` both print."""
+    return f"rt {__version__}"
+
+
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"rt {__version__}")
+        typer.echo(_version_line())
         raise typer.Exit()
 
 
@@ -56,8 +61,8 @@ def _root(
 
 @app.command()
 def version() -> None:
-    """Print rt's version."""
-    typer.echo(__version__)
+    """Print rt's version (as `rt --version` does)."""
+    typer.echo(_version_line())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,13 +72,22 @@ def main(argv: list[str] | None = None) -> int:
     traceback is shown too with --debug. Usage errors exit 2, an interrupt exits 130.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    clicks = _click_exceptions()
     try:
-        app(args=args, prog_name="rt")
+        # Not standalone: click's own errors come back here, to be said in rt's one line.
+        result = app(args=args, prog_name="rt", standalone_mode=False)
+    except clicks.ClickException as exc:
+        shown: Any = exc
+        if isinstance(exc, getattr(clicks, "NoArgsIsHelpError", ())):
+            shown.show()  # `rt config` alone: its help
+        else:
+            print(f"rt: error: {_click_error_line(exc)}", file=sys.stderr)
+        return int(exc.exit_code)
+    except typer.Abort:
+        print("rt: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except SystemExit as exc:
         code = exc.code
-        if code == INTERRUPTED:
-            # typer turns Ctrl-C (KeyboardInterrupt) into a silent exit 130.
-            print("rt: interrupted", file=sys.stderr)
         return code if isinstance(code, int) else (0 if code is None else 1)
     except RtError as exc:
         if "--debug" in args:
@@ -90,7 +104,27 @@ def main(argv: list[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"rt: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
-    return 0
+    # An exit code (typer.Exit, --help) or a command's return value (None: success).
+    code = result if isinstance(result, int) else 0
+    if code == INTERRUPTED:
+        # typer turns Ctrl-C (KeyboardInterrupt) into a silent exit 130.
+        print("rt: interrupted", file=sys.stderr)
+    return code
+
+
+def _click_exceptions() -> Any:
+    """The exceptions module of the click typer runs on (recent typer vendors its own)."""
+    return sys.modules[typer.BadParameter.__module__]
+
+
+def _click_error_line(exc: Any) -> str:
+    """A usage error of click's in rt's words: one line, pointing at the right --help."""
+    message = str(exc.format_message()).strip().rstrip(".")
+    line = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        line += f" (see '{ctx.command_path} --help')"
+    return line
 
 
 def run() -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from realtime_cli.cli.command_group import WholeSummaryGroup
 from realtime_cli.cli.options import (
     DEFAULT_REST_TIMEOUT,
     ConfigFile,
@@ -34,6 +35,7 @@ T = TypeVar("T")
 
 call_app = typer.Typer(
     name="call",
+    cls=WholeSummaryGroup,
     help="Control a WebRTC or SIP call by its id.",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -169,7 +171,7 @@ def reject(
     status_code: Annotated[
         int | None,
         typer.Option(
-            "--status-code", metavar="CODE", min=100, max=699, help="SIP status (default 603)."
+            "--status-code", metavar="CODE", min=100, max=699, help="SIP status (default: 603)."
         ),
     ] = None,
     timeout: RestTimeout = DEFAULT_REST_TIMEOUT,

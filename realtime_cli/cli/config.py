@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from realtime_cli.cli.command_group import WholeSummaryGroup
 from realtime_cli.cli.options import ConfigFile, Debug, Profile
 from realtime_cli.config import (
     DEFAULT_PROFILE,
@@ -26,6 +27,7 @@ __all__ = ["config_app"]
 
 config_app = typer.Typer(
     name="config",
+    cls=WholeSummaryGroup,
     help="Show and create rt's TOML configuration profiles.",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -39,7 +41,7 @@ UnusedProfile = Annotated[str | None, typer.Option("--profile", "-p", hidden=Tru
 
 @config_app.command("show")
 def show(profile: Profile = None, config: ConfigFile = None, debug: Debug = False) -> None:
-    """Print the resolved settings of a profile as TOML (the API key redacted)."""
+    """Print a profile's resolved settings as TOML (API key redacted)."""
     loaded = load_config(profile, config, {}, os.environ)
     for warning in loaded.warnings:
         typer.echo(f"rt: warning: {warning}", err=True)
@@ -54,7 +56,7 @@ def show(profile: Profile = None, config: ConfigFile = None, debug: Debug = Fals
 
 @config_app.command("path")
 def path(profile: UnusedProfile = None, config: ConfigFile = None, debug: Debug = False) -> None:
-    """Print the path of the config file; whether it exists goes to stderr."""
+    """Print the config file's path (whether it exists: on stderr)."""
     file = config_path(config, os.environ)
     typer.echo(str(file))
     typer.echo(f"rt: {_described(file)}", err=True)
@@ -62,7 +64,7 @@ def path(profile: UnusedProfile = None, config: ConfigFile = None, debug: Debug 
 
 @config_app.command("init")
 def init(profile: Profile = None, config: ConfigFile = None, debug: Debug = False) -> None:
-    """Write a commented starter config file; never overwrites an existing one."""
+    """Write a commented starter config file; never overwrites one."""
     file = config_path(config, os.environ)
     shown = display_path(file)
     text = starter_toml(profile or DEFAULT_PROFILE)
@@ -82,7 +84,7 @@ def init(profile: Profile = None, config: ConfigFile = None, debug: Debug = Fals
 
 @config_app.command("profiles")
 def profiles(profile: Profile = None, config: ConfigFile = None, debug: Debug = False) -> None:
-    """List the available profiles; `*` marks the one that would be used."""
+    """List the profiles; `*` marks the one that would be used."""
     current = selected_profile(profile, config, os.environ)
     listing = available_profiles(config, os.environ)
     width = max(len(name) for name in listing)

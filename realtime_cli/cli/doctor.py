@@ -128,16 +128,17 @@ def doctor(
     warnings = checks.microphone_warnings(listening, whole, echo)
     if recording.input_overflows:
         warnings.append(
-            f"the input dropped audio {recording.input_overflows} time(s): the latency "
+            f"the input dropped audio {_count(recording.input_overflows, 'time')}: the latency "
             "figure may be off"
         )
     if noise.count:
         warnings.append(
-            f"the sound library printed {noise.count} message(s) of its own (--debug shows them)"
+            f"the sound library printed {_count(noise.count, 'message')} of its own"
+            " (--debug shows them)"
         )
     if recording.output_underflows:
         warnings.append(
-            f"the output ran dry {recording.output_underflows} time(s): playback on this "
+            f"the output ran dry {_count(recording.output_underflows, 'time')}: playback on this "
             "device stutters, and the latency figure is unreliable"
         )
 
@@ -264,6 +265,11 @@ def _measure_cancellation(mic: Any, speaker: Any, in_rate: int, out_rate: int) -
 
 def _rounded(value: float | None, scale: float, digits: int) -> float | None:
     return None if value is None else round(value * scale, digits)
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 time`, `50 times`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _device_line(device: DeviceInfo, rate: int, channels: int) -> str:

@@ -58,7 +58,13 @@ def talk(
         ),
     ] = None,
     transcribe: Annotated[
-        str | None, typer.Option("--transcribe", metavar="MODEL", help="Transcribe the user.")
+        str | None,
+        typer.Option(
+            "--transcribe",
+            metavar="MODEL",
+            help="Show what you say, transcribed by MODEL (e.g. gpt-4o-mini-transcribe); "
+            "off unless the profile sets one.",
+        ),
     ] = None,
     no_barge_in: Annotated[
         bool, typer.Option("--no-barge-in", help="Do not stop the assistant when you speak.")

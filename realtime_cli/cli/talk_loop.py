@@ -61,6 +61,15 @@ __all__ = ["TalkRun"]
 #: input ran out (server VAD needs its silence, then the answer needs to start).
 IDLE_END_S = 1.5
 WATCH_S = 0.05
+#: Said when the microphone sends only exact zeros (taken back when sound comes).
+SILENT_MIC = (
+    "the microphone delivers only digital silence (muted, noise-gated, or no permission?); "
+    "still listening - `rt doctor` checks it"
+)
+#: The service's answer to a turn it detected starts (`response.created`) a few hundred ms
+#: after the user stops: "thinking" holds this long for it rather than flicking back to
+#: "listening" in between (no answer by then: none is coming, back to "listening").
+ANSWER_DUE_S = 2.0
 #: Cancels the running tool calls (a barge-in leaves them running).
 CANCEL_KEY = "c"
 #: Keys that end a live conversation as Ctrl-C does.
@@ -128,6 +137,9 @@ class TalkRun:
         self._plain = PlainTranscript(self.view, sys.stdout) if self.plain else None
         self._speech_end: float | None = None
         self._warned_silent = False
+        #: The microphone has sent something other than exact zeros (then: after a warning).
+        self._mic_sound = False
+        self._mic_back = False
         self._transcript_error: str | None = None
         self._awaiting_answer = False
         self._first_audio_item: str | None = None
@@ -333,6 +345,7 @@ class TalkRun:
             samples = np.asarray(frame, dtype=np.float32)
             rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0 if samples.size else 0.0
             self.view.set_mic_rms(rms)
+            self._mic_sound = self._mic_sound or rms > 0.0
             if self.echo is not None:
                 self.view.set_echo(self.echo.mode, self.echo.echo_removed_db)
             yield frame
@@ -422,11 +435,17 @@ class TalkRun:
                 if not t.interrupted and self.speaker.played_ms(t.item_id) < t.received_ms
             ]
             sounding = any(self.speaker.played_ms(t.item_id) > 0 for t in unplayed)
+            answer_due = (
+                self._awaiting_answer
+                and self._speech_end is not None
+                and now - self._speech_end < ANSWER_DUE_S
+            )
             busy = (
                 bool(unplayed)
                 or session.core.response_pending
                 or bool(self._tools_running)
                 or self._approvals.pending
+                or answer_due
             )
             status = self.view.status
             if sounding and status not in (Status.SPEAKING, Status.USER_SPEAKING):
@@ -444,18 +463,20 @@ class TalkRun:
                     return
 
     def _warn_if_silent(self, now: float) -> None:
-        # A muted or noise-gated microphone sends exact zeros: say so once, keep listening.
-        if self._warned_silent or not getattr(self.microphone, "silent", False):
-            return
-        self._warned_silent = True
-        text = (
-            "the microphone delivers only digital silence (muted, noise-gated, or no "
-            "permission?); still listening - `rt doctor` checks it"
-        )
-        if self._plain is not None:
-            print(f"rt: warning: {text}", file=sys.stderr, flush=True)
-        else:
-            self.view.notice(text, now, level="warning")
+        # A muted or noise-gated microphone sends exact zeros: say so once, keep listening;
+        # once it sends sound (unmuted), the warning no longer holds: take it back.
+        if not self._warned_silent:
+            if getattr(self.microphone, "silent", False):
+                self._warned_silent = True
+                self._mic_sound = False  # what takes the warning back is sound after it
+                if self._plain is not None:
+                    print(f"rt: warning: {SILENT_MIC}", file=sys.stderr, flush=True)
+                else:
+                    self.view.notice(SILENT_MIC, now, level="warning")
+        elif self._mic_sound and not self._mic_back:
+            self._mic_back = True
+            self.view.withdraw(SILENT_MIC)
+            self._tell("the microphone delivers sound now")
 
     def _refresh(self) -> None:
         if self._plain is not None:

@@ -25,7 +25,7 @@ def token(
     expires_in: Annotated[
         int | None,
         typer.Option(
-            "--expires-in", min=10, max=7200, metavar="SECONDS", help="Lifetime (default 600)."
+            "--expires-in", min=10, max=7200, metavar="SECONDS", help="Lifetime (default: 600)."
         ),
     ] = None,
     model: Model = None,

@@ -37,6 +37,9 @@ FATAL_ERROR_CODES = frozenset(
     }
 )
 
+#: The service's message (with `code: null`) when the request carried no key at all.
+_NO_KEY = "missing bearer or basic authentication"
+
 _STANDARD_CLOSES = {
     1000: "normal closure",
     1001: "going away",
@@ -53,14 +56,26 @@ _STANDARD_CLOSES = {
 
 def looks_fatal(error: ErrorDetails) -> bool:
     """Whether this `error` is of a kind the service follows with a fatal close."""
-    return isinstance(error.code, str) and error.code in FATAL_ERROR_CODES
+    if isinstance(error.code, str):
+        return error.code in FATAL_ERROR_CODES
+    return _no_key_sent(error)
 
 
-def _auth_summary(error: ErrorDetails | None) -> str:
-    code = error.code if error is not None else None
-    if code == "missing_api_key":
-        return "missing API key"
-    return "invalid API key"
+def _no_key_sent(error: ErrorDetails) -> bool:
+    # The service's refusal of a request without any key has no code, only this message.
+    return error.code is None and _NO_KEY in error.message.lower()
+
+
+def _auth_summary(error: ErrorDetails | None, reason: str, text: str) -> str:
+    """What a 3000 close says about the key; `text` is the service's message, scrubbed."""
+    # No error event: the reason (`<type>.<code>`) still names the code when there is one.
+    code = error.code if error is not None else reason.partition(".")[2] or None
+    if code == "missing_api_key" or (error is not None and _no_key_sent(error)):
+        # Seen when no Authorization header reached the service (a proxy can drop it).
+        return "no API key was sent: the service saw no Authorization header"
+    if code == "invalid_api_key":
+        return "invalid API key"
+    return f"authentication refused: {text}" if text else "authentication refused"
 
 
 def _model_summary(error: ErrorDetails | None, model: str | None) -> str:
@@ -97,7 +112,7 @@ def close_error(
     tail = f"{code} {reason}".strip() if code is not None else "no close code"
     if code == AUTH_CLOSE:
         return AuthenticationError(
-            f"{_auth_summary(error)} (server closed {tail})",
+            f"{_auth_summary(error, reason, _server_text(error, secret))} (server closed {tail})",
             close_code=code,
             close_reason=reason,
             error=error,

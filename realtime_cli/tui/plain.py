@@ -8,7 +8,7 @@ from typing import TextIO
 
 from realtime_cli.core.actions import Action
 from realtime_cli.tui.sanitize import one_line
-from realtime_cli.tui.state import TRANSCRIPT_WAIT_S, Status, TalkView, Turn
+from realtime_cli.tui.state import Status, TalkView, Turn
 
 __all__ = ["PlainTranscript", "plain_line"]
 
@@ -19,13 +19,8 @@ def plain_line(turn: Turn) -> str | None:
         text = one_line(turn.text)
         if turn.failure:
             return f"you: ({one_line(turn.failure)})"
-        if turn.untranscribed and not text:
-            return "you: (not transcribed)"
-        if turn.overdue and not text:
-            return f"you: (no transcript after {TRANSCRIPT_WAIT_S:g} s)"
-        if turn.overdue:
-            # Deltas that stopped with no completion: what came, said to be partial.
-            return f"you: {text} (transcript incomplete)"
+        if (note := turn.transcript_note()) is not None:
+            return f"you: {text + ' ' if text else ''}({note})"
         return f"you: {text}" if text else None
     if turn.failure:
         text = one_line(turn.text)

@@ -60,6 +60,8 @@ _WAITING = (Status.CONNECTING, Status.RECONNECTING)
 USER_LABEL_STYLE = "bold cyan"
 USER_TEXT_STYLE = "cyan"
 ASSISTANT_LABEL_STYLE = "bold magenta"
+#: What the screen says about a turn rather than what was said in it.
+NOTE_STYLE = "dim italic"
 #: The part of an interrupted answer the listener never heard.
 UNHEARD_STYLE = "strike dim"
 TALKING_STYLE = "bold white on red"
@@ -67,6 +69,8 @@ NOTICE_STYLES = {"info": "dim", "warning": "yellow", "error": "bold red"}
 #: Info notices fade after this long; warnings and errors stay until newer ones push them out.
 NOTICE_TTL_S = 10.0
 NOTICE_LINES = 3
+#: The footer's last line while the conversation goes on.
+CTRL_C_HINT = "Ctrl-C ends the conversation"
 METER_WIDTH = 16
 # Meter cells above these levels turn yellow, then red: speech peaks near -12 dBFS are
 # healthy, a mic that sits near 0 dBFS is clipping.
@@ -107,7 +111,8 @@ def echo_label(view: TalkView) -> Text:
 
 
 def push_to_talk_line(view: TalkView) -> Text | None:
-    """What the user does next with manual turns (None when the service detects turns)."""
+    """What the user does next with manual turns (None when the service detects turns, and
+    no key to offer once the conversation has ended)."""
     state = view.push_to_talk
     if state is None:
         return None
@@ -119,6 +124,8 @@ def push_to_talk_line(view: TalkView) -> Text | None:
         return line
     if state is PushToTalkState.SENT:
         return Text("push-to-talk: the input was sent as one turn", style="dim")
+    if view.status is Status.CLOSED:
+        return None
     return Text.assemble(
         ("push-to-talk: ", "dim"),
         "hold ",
@@ -208,16 +215,20 @@ def render_turn(turn: Turn) -> Text:
         body.append(f"({printable(turn.failure)})", style="bold red")
         return body
     if turn.role == "user":
-        if turn.untranscribed and not turn.text:
-            return Text("(not transcribed)", style="dim italic")
+        note = turn.transcript_note()
         if not turn.text:
-            return Text("…", style="dim")
+            return Text(f"({note})", style=NOTE_STYLE) if note else Text("…", style="dim")
+        if note is not None:
+            # Deltas that stopped can end in a space: one space before the note.
+            body = Text(printable(turn.text).rstrip(), style=USER_TEXT_STYLE)
+            body.append(f" ({note})", style=NOTE_STYLE)
+            return body
         body = Text(printable(turn.text), style=USER_TEXT_STYLE)
     elif turn.interrupted:
         body = Text(printable(turn.heard_text))
         body.append(printable(turn.unheard_text), style=UNHEARD_STYLE)
         estimate = ", heard text estimated" if turn.heard_estimated else ""
-        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s{estimate})", style="dim italic")
+        body.append(f" (interrupted at {turn.heard_ms / 1000:.1f} s{estimate})", style=NOTE_STYLE)
         return body
     else:
         body = Text(printable(turn.text))
@@ -250,14 +261,17 @@ def visible_notices(view: TalkView, lines: int = NOTICE_LINES) -> list[ViewNotic
 
 
 def render_footer(view: TalkView) -> RenderableType:
-    """Recent notices and errors, under a rule."""
+    """Recent notices and errors, under a rule; how to end the conversation (or that it has
+    ended, on the last frame)."""
     lines: list[RenderableType] = [Rule(style="dim")]
     for notice in visible_notices(view):
         style = NOTICE_STYLES.get(notice.level, "")
         text = Text(f"{notice.level}: ", style=style)
         text.append(printable(notice.text))
         lines.append(text)
-    lines.append(Text("Ctrl-C ends the conversation", style="dim"))
+    # The last frame stays on the terminal: it must not offer to end what has ended.
+    hint = "the conversation has ended" if view.status is Status.CLOSED else CTRL_C_HINT
+    lines.append(Text(hint, style="dim"))
     return Group(*lines)
 
 

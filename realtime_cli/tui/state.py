@@ -8,7 +8,8 @@ Feeding contract (the session adapter):
   and `set_status(Status.LISTENING, now)` when playback has drained; the view derives the
   other states (user speaking, thinking) from the actions itself;
 - `set_mic_level(dbfs)` (or `set_mic_rms(rms)`), `turn_latency(ms, now, item_id=...)`,
-  `barge_in_latency(ms, now)`, `notice(text, now, level=...)` as those facts arrive;
+  `barge_in_latency(ms, now)`, `notice(text, now, level=...)` as those facts arrive (and
+  `withdraw(text)` when one no longer holds);
 - with manual turns (push-to-talk), `set_push_to_talk(key)` once, then `talk_started(now)`
   and `talk_ended(now, committed=...)` as the user's turn starts and ends;
 - `tick(now)` before a redraw that is not caused by an input, `close(now)` at the end.
@@ -125,8 +126,25 @@ class Turn:
     failure: str | None = None
     #: When the turn appeared (plain output waits a little for late user transcripts).
     started_at: float = 0.0
+    #: When the service committed the user's audio (the transcript is due from then on).
+    committed_at: float | None = None
     #: Already handed out by `take_settled`.
     taken: bool = False
+
+    def transcript_note(self) -> str | None:
+        """What a user line says after (or instead of) a transcript that is missing or
+        partial; None when there is nothing to say. The one decision behind `--plain`, the
+        live screen and the transcript file."""
+        if self.role != "user" or self.failure is not None:
+            return None
+        if self.untranscribed and not self.text:
+            return "not transcribed"
+        if self.overdue:
+            # Deltas can stop with no completion and no error (the service's reported stall).
+            if self.text:
+                return "transcript incomplete"
+            return f"no transcript after {TRANSCRIPT_WAIT_S:g} s"
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,20 +226,9 @@ class TalkView:
             if turn.taken:
                 continue
             if not turn.settled:
-                if turn.role != "user" or turn.item_id is None:
+                if turn.role != "user" or turn.item_id is None or self.status is Status.CLOSED:
                     continue
-                if self.status is not Status.CLOSED:
-                    if self.now - turn.started_at < TRANSCRIPT_WAIT_S:
-                        break
-                    # Transcription deltas can stop with no error (reported): the line
-                    # goes out in its place with what came, or says nothing came.
-                    turn.overdue = True
-                    turn.done = True
-                    self._settle(turn)
-                elif not turn.text:
-                    continue
-                else:
-                    turn.overdue = True  # closed before its transcript completed
+                break  # its transcript is still due
             turn.taken = True
             taken.append(turn)
         return taken
@@ -229,8 +236,9 @@ class TalkView:
     # ---- inputs from the session -----------------------------------------------------------
 
     def tick(self, now: float) -> None:
-        """Let time pass (elapsed time, notice expiry)."""
+        """Let time pass (elapsed time, notice expiry, overdue transcripts)."""
         self.now = max(self.now, now)
+        self._expire_transcripts()
 
     def set_status(self, status: Status, now: float) -> None:
         """The session knows better: first audio heard (speaking), playback drained
@@ -239,6 +247,7 @@ class TalkView:
         self.status = status
         if status in _IDLE:
             self._settle_idle()
+        self._expire_transcripts()
 
     def set_mic_level(self, dbfs: float | None) -> None:
         """The microphone's current level in dBFS (`None` when the mic is closed)."""
@@ -274,6 +283,13 @@ class TalkView:
         self.tick(now)
         self.notices.append(ViewNotice(text, level, self.now))
 
+    def withdraw(self, text: str) -> None:
+        """Take notices that no longer hold (a warning about a state that is over) off the
+        footer."""
+        kept = [n for n in self.notices if n.text != text]
+        self.notices.clear()
+        self.notices.extend(kept)
+
     def set_push_to_talk(self, key: str | None) -> None:
         """Manual turns: `key` starts and sends a turn (None: the whole input is one turn)."""
         self.talk_key = key
@@ -305,9 +321,12 @@ class TalkView:
         self.notices.append(ViewNotice("too short to send: nothing was sent", "info", self.now))
 
     def close(self, now: float) -> None:
-        """The conversation ended: everything still streaming is final as it stands."""
+        """The conversation ended: everything still streaming is final as it stands, and the
+        microphone is off (the last frame stays on the terminal)."""
         self.tick(now)
         self.status = Status.CLOSED
+        self.mic_dbfs = None
+        self._expire_transcripts()
         for turn in self.turns:
             if not turn.settled and (turn.text or turn.role == "assistant"):
                 turn.done = True
@@ -423,6 +442,7 @@ class TalkView:
 
     def _committed(self, action: UserTurnCommitted) -> None:
         turn = self._user_turn(action.item_id)
+        turn.committed_at = self.now
         if not action.transcribed and not turn.text:
             turn.untranscribed = True
             turn.done = True
@@ -432,6 +452,8 @@ class TalkView:
         turn = self._user_turn(item_id)
         turn.text = text
         turn.done = True
+        if text.strip():
+            turn.overdue = False  # came after all: complete, on screen and in the file
         if not text.strip() and not turn.settled:
             # Noise transcribed to nothing: not an utterance.
             if turn in self.turns:
@@ -534,6 +556,26 @@ class TalkView:
             else 1.0
         )
         self.cost = self.cost + estimate_cost(usage, self.model, heard_fraction=heard)
+
+    def _expire_transcripts(self) -> None:
+        """User turns whose transcript stopped coming: final with what came, marked overdue.
+
+        Due `TRANSCRIPT_WAIT_S` after the commit (or after speech started, for a turn never
+        committed and no longer spoken); at the end of the conversation, at once."""
+        for turn in self.turns:
+            if turn.settled or turn.role != "user" or turn.item_id is None:
+                continue
+            if self.status is Status.CLOSED:
+                due = bool(turn.text)  # nothing came at all: no line to mark
+            elif turn.committed_at is not None:
+                due = self.now - turn.committed_at >= TRANSCRIPT_WAIT_S
+            else:
+                speaking = self.status is Status.USER_SPEAKING
+                due = not speaking and self.now - turn.started_at >= TRANSCRIPT_WAIT_S
+            if due:
+                turn.overdue = True
+                turn.done = True
+                self._settle(turn)
 
     def _settle_idle(self) -> None:
         for turn in self.turns:

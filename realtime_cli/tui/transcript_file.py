@@ -26,6 +26,11 @@ def _turn_record(turn: Turn) -> dict[str, Any]:
     record: dict[str, Any] = {"type": "turn", "role": turn.role, "text": turn.text}
     if turn.item_id is not None:
         record["item_id"] = turn.item_id
+    if turn.role == "user":
+        # Deltas that stopped (or never came) with no completion: `text` is all there is.
+        record["incomplete"] = turn.overdue
+        if turn.failure is not None:
+            record["failure"] = turn.failure
     if turn.role == "assistant":
         record["interrupted"] = turn.interrupted
         if turn.interrupted:
@@ -63,7 +68,11 @@ def _rounded(ms: float | None) -> float | None:
 
 def _markdown_turn(turn: Turn) -> str:
     if turn.role == "user":
-        return f"**You:** {turn.text.strip() or '(no transcript)'}"
+        text = turn.text.strip()
+        note = turn.failure or turn.transcript_note()
+        if note is None:
+            return f"**You:** {text or '(no transcript)'}"
+        return f"**You:** {text + ' ' if text else ''}_({note})_"
     latency = f" _(answered after {turn.latency_ms:.0f} ms)_" if turn.latency_ms else ""
     if not turn.interrupted:
         return f"**Assistant:**{latency} {turn.text.strip()}"

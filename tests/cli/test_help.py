@@ -63,8 +63,8 @@ def test_the_root_help_lists_every_command_with_its_own_summary(tmp_path: Path) 
     assert "Exit codes: 0 ok, 1 API or network error, 2 usage" in " ".join(out.split())
 
 
-def test_version_flag(tmp_path: Path) -> None:
-    for flag in ("--version", "-V"):
+def test_version_flag_and_command_print_the_same(tmp_path: Path) -> None:
+    for flag in ("--version", "-V", "version"):
         run = rt(flag, base_url=None, home=tmp_path)
         assert (run.code, run.out) == (0, f"rt {__version__}\n")
 
@@ -132,3 +132,46 @@ def test_a_command_that_runs_loads_no_pydantic(tmp_path: Path) -> None:
         env=rt_environ(None, None, tmp_path),
     )
     assert json.loads(result.stdout.splitlines()[-1]) == [], result.stderr
+
+
+@pytest.mark.parametrize("group", ["config", "call"])
+def test_a_group_lists_each_subcommand_summary_whole_even_when_narrow(
+    group: str, tmp_path: Path
+) -> None:
+    command = load_command(group, COMMANDS[group])
+    for columns in ("60", "100"):
+        out = rt(group, "--help", base_url=None, home=tmp_path, env={"COLUMNS": columns}).out
+        listing = " ".join(out[out.index("Commands:") :].split())
+        assert "..." not in listing, out
+        for name, sub in command.commands.items():
+            first = " ".join((sub.help or "").split("\n\n")[0].split())
+            assert f"{name} {first}" in listing, out
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["tlak"], "no such command 'tlak'. Did you mean 'talk'? (see 'rt --help')"),
+        (["--bogus"], "no such option: --bogus (see 'rt --help')"),
+        (["config", "show", "--json"], "no such option: --json (see 'rt config show --help')"),
+        (["call", "hangup"], "missing argument 'CALL_ID' (see 'rt call hangup --help')"),
+        (
+            ["text", "--timeout", "0", "hi"],
+            "invalid value for '--timeout': Input should be greater than or equal to 0.1"
+            " (see 'rt text --help')",
+        ),
+    ],
+)
+def test_a_usage_mistake_is_one_line_in_rts_words(
+    args: list[str], said: str, tmp_path: Path
+) -> None:
+    """click's usage errors (4 lines: usage, hint, blank, `Error:`) said as rt says its own."""
+    run = rt(*args, base_url=None, home=tmp_path)
+    assert (run.code, run.out, run.err) == (2, "", f"rt: error: {said}\n")
+
+
+def test_a_group_alone_still_shows_its_help(tmp_path: Path) -> None:
+    for args in ([], ["config"], ["call"]):
+        run = rt(*args, base_url=None, home=tmp_path)
+        assert run.code == 2
+        assert (run.out + run.err).startswith(f"Usage: {' '.join(['rt', *args])} [OPTIONS]")

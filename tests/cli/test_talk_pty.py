@@ -16,7 +16,7 @@ import numpy as np
 
 from realtime_cli.emulator.synth import silence, speak
 from tests.audio.virtual_audio import VirtualAudio
-from tests.cli.conftest import Emu
+from tests.cli.conftest import Emu, StartEmulator
 from tests.cli.emulator_thread import EmulatorThread
 from tests.cli.pty_run import PtyRun, rt_env
 from tests.cli.spoken import write_wav
@@ -57,8 +57,10 @@ def _assert_summary(terminal: Terminal, turns: str) -> None:
     assert "╭─ rt talk" in screen
     assert re.search(rf"│ turns +{re.escape(turns)}", screen), screen
     assert re.search(r"│ file +\S*reply\.wav", screen), screen
-    # The summary comes after the last frame of the live screen, which ends with its footer.
-    assert screen.index("Ctrl-C ends the conversation") < screen.index("╭─ rt talk")
+    # The summary comes after the last frame of the live screen, which ends with its footer
+    # (saying so: it no longer offers Ctrl-C).
+    assert screen.index("the conversation has ended") < screen.index("╭─ rt talk")
+    assert "Ctrl-C ends the conversation" not in screen
 
 
 def test_live_screen_shows_the_conversation_and_the_summary(
@@ -83,6 +85,21 @@ def test_live_screen_shows_the_conversation_and_the_summary(
     assert "push-to-talk" not in term.text()
     _assert_summary(term, "1 you, 1 assistant (0 interrupted)")
     assert term.styled("strike") == []
+
+
+def test_the_header_does_not_flick_back_to_listening_while_the_answer_is_due(
+    start_emulator: StartEmulator, tmp_path: Path, pty_runs: list[PtyRun]
+) -> None:
+    """The service's answer starts a few hundred ms after the user stops (`rt emulator`'s
+    own speed, live timing): the header goes from "user speaking" to the answer, not back to
+    "listening" in between."""
+    run = _talk(start_emulator("--speed", "5"), tmp_path, "--input-file", str(DEMO))
+    pty_runs.append(run)
+    _assert_clean_exit(run)
+    spoken = run.statuses.index("user speaking")
+    answered = run.statuses.index("speaking")
+    assert run.statuses[spoken + 1 : answered] in ([], ["thinking"]), run.statuses
+    assert run.statuses[answered:] == ["speaking", "listening", "closed"], run.statuses
 
 
 def test_barge_in_strikes_through_exactly_the_unheard_words(

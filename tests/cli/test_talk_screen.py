@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from realtime_cli.cli.stderr_capture import KEEP_LINES
 from realtime_cli.emulator.synth import silence, speak
 from tests.audio.virtual_audio import VirtualAudio
-from tests.cli.conftest import Emu, rt
+from tests.cli.conftest import Emu, StartEmulator, rt
 from tests.cli.pty_run import PtyRun, rt_env
 from tests.cli.spoken import write_wav
 
@@ -186,4 +187,47 @@ def test_doctor_keeps_library_noise_out_of_its_report(
     report = json.loads(run.out)
     counted = [w for w in report["warnings"] if "printed" in w and "--debug shows" in w]
     assert counted, report["warnings"]
-    assert int(re.search(r"printed (\d+) message", counted[0]).group(1)) >= 10  # type: ignore[union-attr]
+    assert int(re.search(r"printed (\d+) messages ", counted[0]).group(1)) >= 10  # type: ignore[union-attr]
+    assert not any("(s)" in w for w in report["warnings"])  # counted in words: "50 times"
+
+
+def test_a_stalled_user_transcript_is_marked_on_the_live_screen_and_in_the_file(
+    start_emulator: StartEmulator, tmp_path: Path, pty_runs: list[PtyRun]
+) -> None:
+    """`transcription-stalls`: the user's deltas stop half way with no completion. The live
+    screen, its last frame and the transcript file say so, as --plain does."""
+    emu = start_emulator("--exact", "--fault", "transcription-stalls")
+    markdown = tmp_path / "talk.md"
+    run = PtyRun(
+        "talk", "--input-file", str(DEMO), "--output-file", str(tmp_path / "reply.wav"),
+        "--transcribe", "gpt-4o-mini-transcribe", "--transcript", str(markdown),
+        "--max-seconds", "30", env=rt_env(emu.base_url, tmp_path),
+    )  # fmt: skip
+    pty_runs.append(run)
+    assert run.finish() == 0, run.terminal.text()
+    screen = run.terminal.text()
+    assert re.search(r"^you +Speech\b.*\S \(transcript incomplete\)$", screen, re.M), screen
+    said = re.search(
+        r"^\*\*You:\*\* Speech\b.*\S _\(transcript incomplete\)_$", markdown.read_text(), re.M
+    )
+    assert said, markdown.read_text()
+
+
+@pytest.mark.virtual_audio
+def test_the_silent_microphone_warning_is_taken_back_when_sound_comes(
+    emulator: Emu, tmp_path: Path, virtual_audio: VirtualAudio, pty_runs: list[PtyRun]
+) -> None:
+    """Nothing plays into the virtual microphone at first (exact zeros, as when muted): the
+    warning shows; once the microphone sends sound, it goes, and the footer says so."""
+    run = PtyRun(
+        "talk", "--input-device", "vmic", "--output-device", "vspeaker", "--max-seconds", "40",
+        env=rt_env(emulator.base_url, tmp_path, virtual_audio.env),
+    )  # fmt: skip
+    pty_runs.append(run)
+    run.wait_for(lambda t: "digital silence" in t.text(), "the silent-microphone warning")
+    virtual_audio.feed_microphone(DEMO)
+    run.wait_for(lambda t: "the microphone delivers sound now" in t.text(), "the all-clear")
+    assert "digital silence" not in run.terminal.text()
+    run.write(b"q")
+    assert run.finish() == 0, run.terminal.text()
+    assert "digital silence" not in run.terminal.text()

@@ -31,7 +31,32 @@ def test_3000_is_authentication() -> None:
 def test_3000_without_error_event() -> None:
     error = close_error(3000, "", None)
     assert isinstance(error, AuthenticationError)
-    assert str(error) == "invalid API key (server closed 3000)"
+    assert str(error) == "authentication refused (server closed 3000)"
+    # The reason still names the code.
+    named = close_error(3000, "invalid_request_error.invalid_api_key", None)
+    assert (
+        str(named) == "invalid API key (server closed 3000 invalid_request_error.invalid_api_key)"
+    )
+
+
+def test_3000_when_no_key_was_sent_does_not_blame_the_key() -> None:
+    """PROTOCOL 11: no Authorization header gets `code: null`, "Missing bearer or basic
+    authentication in header", close 3000 with the type alone as its reason."""
+    missing = details(None, "Missing bearer or basic authentication in header.")
+    error = close_error(3000, "invalid_request_error", missing)
+    assert isinstance(error, AuthenticationError)
+    assert str(error) == (
+        "no API key was sent: the service saw no Authorization header"
+        " (server closed 3000 invalid_request_error)"
+    )
+    coded = close_error(3000, "invalid_request_error.missing_api_key", details("missing_api_key"))
+    assert str(coded).startswith("no API key was sent: ")
+    # Any other refusal is said in the service's words, never guessed to be a bad key.
+    other = close_error(3000, "invalid_request_error", details(None, "Key\nexpired."))
+    assert (
+        str(other)
+        == "authentication refused: Key expired. (server closed 3000 invalid_request_error)"
+    )
 
 
 def test_4000_model_variants() -> None:

@@ -114,6 +114,25 @@ def test_bad_key_error_then_close_3000_raises_from_connect() -> None:
     run(main())
 
 
+def test_no_key_at_the_service_is_not_called_an_invalid_key() -> None:
+    """A proxy that drops the Authorization header: the service's `code: null` refusal."""
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.send(error_frame(None, "Missing bearer or basic authentication in header."))
+        await ws.close(3000, "invalid_request_error")
+
+    async def main() -> None:
+        async with ws_server(handler) as base:
+            with pytest.raises(AuthenticationError) as caught:
+                await RealtimeConnection.connect(options(base))
+            assert str(caught.value) == (
+                "no API key was sent: the service saw no Authorization header"
+                " (server closed 3000 invalid_request_error)"
+            )
+
+    run(main())
+
+
 def test_bad_model_close_4000_is_a_model_error() -> None:
     async def handler(ws: ServerConnection) -> None:
         await ws.send(error_frame("invalid_model", "The model 'nope' does not exist."))

@@ -11,7 +11,7 @@ from realtime_cli.core.actions import (
     TranscriptDone,
 )
 from realtime_cli.tui import PlainTranscript, PushToTalkState, Status, TalkView, render_screen
-from realtime_cli.tui.render import render_header
+from realtime_cli.tui.render import push_to_talk_line, render_header
 from tests.tui.scenes import console
 
 
@@ -138,3 +138,19 @@ def test_the_screen_still_fits_its_height_with_the_extra_line() -> None:
     assert lines[2].startswith("push-to-talk:")
     assert "question number 39" in lines[-3]
     assert lines[-1].strip() == "Ctrl-C ends the conversation"
+
+
+def test_the_last_frame_offers_no_talk_key() -> None:
+    view = TalkView()
+    view.set_push_to_talk("SPACE")
+    assert push_to_talk_line(view) is not None
+    view.close(1.0)
+    assert push_to_talk_line(view) is None
+    # What happened to an input file's turn is still said.
+    sent = TalkView()
+    sent.set_push_to_talk(None)
+    sent.talk_started(0.5)
+    sent.talk_ended(1.0, committed=True)
+    sent.close(2.0)
+    line = push_to_talk_line(sent)
+    assert line is not None and line.plain == "push-to-talk: the input was sent as one turn"

@@ -7,9 +7,17 @@ import re
 from rich.color import Color
 from rich.segment import Segment
 
-from realtime_cli.core.actions import Notice, TranscriptDelta, TranscriptDone
-from realtime_cli.tui import Status, TalkView, mic_meter, render_screen
+from realtime_cli.core.actions import (
+    Notice,
+    SpeechStarted,
+    SpeechStopped,
+    TranscriptDelta,
+    TranscriptDone,
+    UserTurnCommitted,
+)
+from realtime_cli.tui import PlainTranscript, Status, TalkView, mic_meter, render_screen
 from realtime_cli.tui.render import NOTICE_TTL_S, STATUS_STYLES, render_header
+from realtime_cli.tui.state import TRANSCRIPT_WAIT_S
 from tests.tui.scenes import ANSWER, HEARD, UNHEARD, barge_in_view, console
 
 
@@ -149,3 +157,68 @@ def test_escape_sequences_from_the_model_are_not_printed() -> None:
     assert "\x1b" not in plain
     assert "\x07" not in plain
     assert "red[31m text" in plain
+
+
+def _screen_text(view: TalkView) -> str:
+    c = console()
+    c.print(render_screen(view))
+    return "\n".join(line.rstrip() for line in c.export_text().splitlines())
+
+
+def test_a_stalled_user_transcript_is_marked_on_the_screen_as_in_plain_output() -> None:
+    """Deltas that stop with no completion (the service's reported stall): the screen says
+    what --plain says, once the transcript is overdue and when the conversation ends."""
+    view = TalkView()
+    plain = PlainTranscript(view)
+    view.feed([SpeechStarted(0, item_id="u1"), UserTurnCommitted("u1", transcribed=True)], 1.0)
+    view.feed([TranscriptDelta("user", "u1", "half a sen")], 1.5)
+    view.tick(1.0 + TRANSCRIPT_WAIT_S - 0.1)
+    assert "(transcript incomplete)" not in _screen_text(view)  # still coming, maybe
+    view.tick(1.0 + TRANSCRIPT_WAIT_S + 0.1)
+    assert re.search(r"^you +half a sen \(transcript incomplete\)$", _screen_text(view), re.M)
+    assert plain.flush() == ["you: half a sen (transcript incomplete)"]
+    # A user turn with nothing at all says so rather than waiting with "…" for ever.
+    view.feed([SpeechStarted(0, item_id="u2"), UserTurnCommitted("u2", transcribed=True)], 10)
+    view.tick(10 + TRANSCRIPT_WAIT_S + 0.1)
+    assert f"you       (no transcript after {TRANSCRIPT_WAIT_S:g} s)" in _screen_text(view)
+    # Cut short by the end of the conversation (`close`, as rt talk ends): marked at once,
+    # on the last frame and in plain output alike.
+    view.feed([SpeechStarted(0, item_id="u3"), UserTurnCommitted("u3", transcribed=True)], 20)
+    view.feed([TranscriptDelta("user", "u3", "cut sho")], 20.5)
+    assert plain.flush() == [f"you: (no transcript after {TRANSCRIPT_WAIT_S:g} s)"]
+    view.close(21)
+    assert re.search(r"^you +cut sho \(transcript incomplete\)$", _screen_text(view), re.M)
+    assert plain.flush() == ["you: cut sho (transcript incomplete)"]
+
+
+def test_a_late_transcript_clears_the_mark_and_a_long_utterance_is_not_overdue() -> None:
+    view = TalkView()
+    view.feed([SpeechStarted(0, item_id="u1"), UserTurnCommitted("u1", transcribed=True)], 1.0)
+    view.feed([TranscriptDelta("user", "u1", "slow")], 1.5)
+    view.tick(1.0 + TRANSCRIPT_WAIT_S + 0.1)
+    assert "(transcript incomplete)" in _screen_text(view)
+    view.feed([TranscriptDone("user", "u1", "slow but whole")], 8.0)
+    text = _screen_text(view)
+    assert "slow but whole" in text and "(transcript incomplete)" not in text
+    # Twelve seconds of speech: the wait for its transcript starts at the commit.
+    plain = PlainTranscript(view)
+    plain.flush()
+    view.feed([SpeechStarted(0, item_id="u2")], 10.0)
+    view.tick(22.0)
+    assert plain.flush() == []  # not "(no transcript after 5 s)" while still speaking
+    view.feed([SpeechStopped(12000), UserTurnCommitted("u2", transcribed=True)], 22.0)
+    view.feed([TranscriptDelta("user", "u2", "a long")], 22.5)
+    view.tick(23.0)
+    assert not view.turns[-1].overdue
+    assert "(no transcript" not in _screen_text(view)
+
+
+def test_the_last_frame_does_not_offer_to_end_the_conversation_nor_show_a_live_mic() -> None:
+    view = barge_in_view()
+    view.set_mic_level(-20.0)
+    assert _screen_text(view).splitlines()[-1] == "Ctrl-C ends the conversation"
+    assert "-20 dBFS" in _screen_text(view)
+    view.close(100.0)
+    lines = _screen_text(view).splitlines()
+    assert lines[-1] == "the conversation has ended"
+    assert re.match(r"● closed +mic off ", lines[0]), lines[0]
