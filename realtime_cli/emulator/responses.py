@@ -27,9 +27,8 @@ from realtime_cli.emulator.machine_core import (
 from realtime_cli.emulator.mcp_replies import McpApprovalPlan, McpCallPlan
 from realtime_cli.emulator.realism import token_pieces
 from realtime_cli.emulator.replies import FunctionPlan, Plan, plan_reply
-from realtime_cli.emulator.session_config import (
-    check_response_params,
-)
+from realtime_cli.emulator.service_rules import check_item
+from realtime_cli.emulator.session_config import check_response_params
 from realtime_cli.emulator.synth import SAMPLE_RATE, Speech, speak, word_pieces
 from realtime_cli.protocol import (
     UNSET,
@@ -130,6 +129,9 @@ class Responses(MachineCore):
                     )
                 context.append(found)
             else:
+                # An inline item is held to what `conversation.item.create` would accept;
+                # that response.create refuses it the same way is a guess (the harsher one).
+                check_item(entry, f"response.input[{index}]")
                 context.append(entry)
         return context
 

@@ -624,3 +624,49 @@ def test_assistant_audio_cannot_be_created(part_type: str) -> None:
             assert added.item.role == "assistant"
 
     arun(body())
+
+
+@pytest.mark.parametrize("part_type", ["output_audio", "audio"])
+def test_response_input_cannot_hold_assistant_audio(part_type: str) -> None:
+    """What `conversation.item.create` refuses, `response.create` refuses in its `input`
+    too, with the same error (its param under `response.input[i]`): no response starts,
+    and the session goes on."""
+
+    async def body() -> None:
+        async with Emulator() as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "response.create",
+                    "event_id": "evt_inline",
+                    "response": {
+                        "conversation": "none",
+                        "output_modalities": ["text"],
+                        "input": [
+                            {
+                                "type": "message",
+                                "role": "user",
+                                "content": [{"type": "input_text", "text": "Hi."}],
+                            },
+                            {
+                                "type": "message",
+                                "role": "assistant",
+                                "content": [
+                                    {"type": "output_text", "text": "Hello."},
+                                    {"type": part_type, "transcript": "Hello there."},
+                                ],
+                            },
+                        ],
+                    },
+                }
+            )
+            error = await client.expect("error")
+            assert error.error.type == "invalid_request_error"
+            assert error.error.code == "invalid_value"
+            assert error.error.param == "response.input[1].content[1].type"
+            assert error.error.event_id == "evt_inline"
+            assert "cannot be created with audio content" in error.error.message
+            # Refused outright: the next event answers the next request.
+            await client.send({"type": "response.create", "response": {"input": []}})
+            await client.expect("response.created")
+
+    arun(body())
