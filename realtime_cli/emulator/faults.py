@@ -34,6 +34,7 @@ __all__ = [
     "PART_END_TYPES",
     "RESPONSE_FAULTS",
     "SERVER_ERROR_MESSAGE",
+    "TRANSCRIPTION_FAULTS",
     "FaultSettings",
     "check_faults",
     "rate_limit_failure",
@@ -65,7 +66,8 @@ FAULTS: dict[str, str] = {
 
 #: Faults in what a session says (not in the socket): the session machine asks for them.
 RESPONSE_FAULTS = ("response-failed", "response-incomplete", "server-error")
-CONTENT_FAULTS = frozenset({*RESPONSE_FAULTS, "transcription-failed", "transcription-stalls"})
+TRANSCRIPTION_FAULTS = ("transcription-failed", "transcription-stalls")
+CONTENT_FAULTS = frozenset({*RESPONSE_FAULTS, *TRANSCRIPTION_FAULTS})
 
 #: Faults that fire once and then switch themselves off.
 ONE_SHOT_FAULTS = frozenset({"rest-429", "rest-500", *CONTENT_FAULTS})

@@ -15,7 +15,8 @@ transcript word with its audio. `Realism.live()` (the default of `rt emulator` a
 - text and transcript deltas as token pieces with a leading space and `obfuscation`, the
   transcript running ahead of the audio;
 - replies that read like answers (see `answers`), tool calls chosen by meaning;
-- with `failure_rate`, a seeded share of responses fail or stop (see `faults`).
+- with `failure_rate`, a seeded share of responses fail or stop, and the same share of
+  input transcriptions fail or stall (see `faults`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class Realism:
     transcription_s: tuple[float, float] = (0.0, 0.0)
     #: Milliseconds of speech the audio transcript runs ahead of the audio.
     transcript_lead_ms: float = 0.0
-    #: Share of responses that fail or stop on their own (seeded), 0 to 1.
+    #: Share of responses that fail or stop, and of input transcriptions that fail or
+    #: stall, on their own (seeded), 0 to 1.
     failure_rate: float = 0.0
     seed: int = 0
 

@@ -223,20 +223,9 @@ class Responses(MachineCore):
         budget = max_tokens if isinstance(max_tokens, int) else None
         speed = out.speed if isinstance(out.speed, float | int) else 1.0
         active.generator = self._run_response(
-            active, plan, self._response_fault(), budget, float(speed)
+            active, plan, self._content_fault(RESPONSE_FAULTS), budget, float(speed)
         )
         self._step(active)
-
-    def _response_fault(self) -> str | None:
-        """The content fault this response suffers, if any: one asked for, or (live mode
-        with a failure rate) a seeded random one."""
-        for name in RESPONSE_FAULTS:
-            if self._fire(name):
-                return name
-        rate = self.realism.failure_rate
-        if rate > 0 and self.rng.random() < rate:
-            return self.rng.choice(RESPONSE_FAULTS)
-        return None
 
     def _run_response(
         self,

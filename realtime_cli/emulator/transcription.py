@@ -8,6 +8,7 @@ import math
 import msgspec
 import numpy as np
 
+from realtime_cli.emulator.faults import TRANSCRIPTION_FAULTS
 from realtime_cli.emulator.formats import decode_samples
 from realtime_cli.emulator.machine_core import MachineCore, text_tokens
 from realtime_cli.emulator.realism import token_pieces
@@ -55,9 +56,10 @@ class Transcription(MachineCore):
         if delay is None:
             low, high = self.realism.transcription_s
             delay = self.rng.uniform(low, high) if high > 0 else 0.0
-        failed = self._fire("transcription-failed")
+        fault = self._content_fault(TRANSCRIPTION_FAULTS)
+        failed = fault == "transcription-failed"
         # Reported: deltas sometimes stop mid-item, and neither `completed` nor `failed` comes.
-        stalls = not failed and self._fire("transcription-stalls")
+        stalls = fault == "transcription-stalls"
         # The deltas come a little before `completed` (1.2 s vs 1.4 s in one probe).
         self._later(
             delay * 0.85,
@@ -98,7 +100,7 @@ class Transcription(MachineCore):
         self, target: str, model: str, text: str, failed: bool, *, stalls: bool = False
     ) -> None:
         early = self._early_pieces.pop(target, 0)
-        if failed or not text:
+        if not text:
             return
         include = self.session.include if isinstance(self.session.include, list) else []
         with_logprobs = LOGPROBS_INCLUDE in include
@@ -108,8 +110,10 @@ class Transcription(MachineCore):
         else:
             pieces = token_pieces(text) if self.realism.live else word_pieces(text)
         # Stalled: the first half of the pieces (none of a single one, whisper-1's whole
-        # transcript), then nothing more for this item.
-        end = len(pieces) // 2 if stalls else len(pieces)
+        # transcript), then nothing more for this item. Failed: the same half, then `failed`;
+        # that deltas precede a failure is a guess (the harsher one: the client must take
+        # back text it may have shown; a streaming model's deltas during speech do precede it).
+        end = len(pieces) // 2 if stalls or failed else len(pieces)
         # What went out while the user was speaking is not sent again.
         for piece in pieces[early:end]:
             self._user_delta(target, piece, with_logprobs=with_logprobs)

@@ -11,6 +11,7 @@ from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.realism import Realism, token_pieces
 from realtime_cli.protocol import (
     ConversationItemInputAudioTranscriptionCompleted,
+    ConversationItemInputAudioTranscriptionFailed,
     Error,
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
@@ -393,6 +394,81 @@ def test_failure_rate_fails_a_seeded_share_of_responses() -> None:
         assert set(everything) <= {"failed", "incomplete"} and len(set(everything)) == 2
         assert await statuses(0.5, 4) == await statuses(0.5, 4)  # seeded: reproducible
         assert set(await statuses(0.0, 4)) == {"completed"}
+
+    arun(body(), timeout=30)
+
+
+def test_failure_rate_fails_or_stalls_a_seeded_share_of_transcriptions() -> None:
+    """`--failure-rate` reaches input transcription too (PROTOCOL.md section 11): a seeded
+    share of turns ends in `...transcription.failed` (after the deltas that went out) or
+    stalls (some deltas, then nothing, ever); the rest complete."""
+    words = "What is the weather in Oslo today?"
+    speed = 50.0
+    turns = 8
+
+    async def outcomes(rate: float, seed: int) -> list[str]:
+        realism = Realism.measured(speed, failure_rate=rate, seed=seed)
+        async with Emulator(speed=speed, realism=realism) as emu, connect(emu) as client:
+            for _ in range(turns):
+                emu.queue_transcript(words)
+            await client.send(
+                audio_input(transcription={"model": "gpt-4o-transcribe"}, turn_detection=None)
+            )
+            await client.expect("session.updated")
+            items: list[str] = []
+            events: list[Any] = []
+            for _ in range(turns):
+                for event in append_events(speech_pcm(("tone", 200))):
+                    await client.send(event)
+                await client.send({"type": "input_audio_buffer.commit"})
+                committed = await client.recv_until("input_audio_buffer.committed")
+                events += committed
+                items.append(committed[-1].item_id)
+            # Well past the latest a transcription comes (1.4 s at speed 5).
+            deadline = time.monotonic() + 3 * 1.4 * 5.0 / speed
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    events.append(await client.recv(timeout=left))
+                except TimeoutError:
+                    break
+            found = []
+            for item in items:
+                mine = [e for e in events if getattr(e, "item_id", None) == item]
+                deltas = "".join(
+                    e.delta
+                    for e in mine
+                    if e.type == "conversation.item.input_audio_transcription.delta"
+                )
+                ends = [
+                    e
+                    for e in mine
+                    if e.type
+                    in (
+                        "conversation.item.input_audio_transcription.completed",
+                        "conversation.item.input_audio_transcription.failed",
+                    )
+                ]
+                assert len(ends) <= 1 and words.startswith(deltas)
+                if not ends:
+                    assert deltas and deltas != words  # stalled part way
+                    found.append("stalled")
+                elif isinstance(ends[0], ConversationItemInputAudioTranscriptionFailed):
+                    assert ends[0].content_index == 0
+                    assert ends[0].error.code == "audio_unintelligible"
+                    assert deltas != words
+                    found.append("failed")
+                else:
+                    assert ends[0].transcript == words == deltas
+                    found.append("completed")
+            return found
+
+    async def body() -> None:
+        everything = await outcomes(1.0, 1)
+        assert set(everything) == {"failed", "stalled"}
+        some = await outcomes(0.5, 4)
+        assert "completed" in some and set(some) != {"completed"}
+        assert some == await outcomes(0.5, 4)  # seeded: reproducible
+        assert set(await outcomes(0.0, 4)) == {"completed"}
 
     arun(body(), timeout=30)
 
