@@ -32,6 +32,8 @@ __all__ = ["Transcription"]
 LOGPROBS_INCLUDE = "item.input_audio_transcription.logprobs"
 #: Seconds between two transcription deltas sent during speech (at the measured speed).
 SPEECH_DELTA_S = 0.25
+#: The start of an unscripted transcript, the part known while the user still speaks.
+SPEECH_PREFIX = "Speech of"
 #: RMS level (of full scale) below which committed audio is silence.
 SILENCE_RMS = 0.003
 
@@ -52,7 +54,8 @@ class Transcription(MachineCore):
         if queued is not None:
             text, delay = queued.text, queued.delay
         else:
-            text, delay = self._default_transcript(audio_ms, audio), None
+            heard = self._early_pieces.get(target, 0) > 0
+            text, delay = self._default_transcript(audio_ms, audio, heard=heard), None
         if delay is None:
             low, high = self.realism.transcription_s
             delay = self.rng.uniform(low, high) if high > 0 else 0.0
@@ -72,14 +75,17 @@ class Transcription(MachineCore):
         """Live mode, a streaming transcription model: deltas while the user still speaks,
         already naming the item the speech will become (PROTOCOL.md section 11)."""
         config = self._input_config().transcription
-        queued = self.script.peek_transcript()
-        if not self.realism.live or queued is None or not isinstance(config, AudioTranscription):
+        if not self.realism.live or not isinstance(config, AudioTranscription):
             return
         if config.model in (UNSET, None, "whisper-1"):
             return
+        queued = self.script.peek_transcript()
+        # Unscripted speech is transcribed as its length ("Speech of 1.2 seconds."), known
+        # only at the commit; its first words are not, so they stream during speech.
+        text = queued.text if queued is not None else SPEECH_PREFIX
         step = self.realism.committed_s / 0.15 * SPEECH_DELTA_S  # scaled like the rest
         self._early_pieces[target] = 0
-        for index, piece in enumerate(token_pieces(queued.text)):
+        for index, piece in enumerate(token_pieces(text)):
 
             def send(piece: str = piece) -> None:
                 self._early_pieces[target] = self._early_pieces.get(target, 0) + 1
@@ -87,14 +93,17 @@ class Transcription(MachineCore):
 
             self._schedule(self._now + (index + 1) * step, f"speech-{target}", send)
 
-    def _default_transcript(self, audio_ms: float, audio: bytes) -> str:
-        if not self.realism.live:
-            return f"Speech of {audio_ms / 1000:.1f} seconds."
+    def _default_transcript(self, audio_ms: float, audio: bytes, *, heard: bool) -> str:
+        """What unscripted audio transcribes as: its length, or `""` for silence in live
+        mode (unless words of it were already sent during speech)."""
+        spoken = f"{SPEECH_PREFIX} {audio_ms / 1000:.1f} seconds."
+        if not self.realism.live or heard:
+            return spoken
         samples = decode_samples(audio, self._input_format()).astype(np.float64)
         level = float(np.sqrt(np.mean(samples**2))) / 32768 if len(samples) else 0.0
         # Silence transcribes as "" on the service; audible audio the emulator cannot
         # understand is described by its length.
-        return "" if level < SILENCE_RMS else f"Speech of {audio_ms / 1000:.1f} seconds."
+        return "" if level < SILENCE_RMS else spoken
 
     def _transcript_deltas(
         self, target: str, model: str, text: str, failed: bool, *, stalls: bool = False

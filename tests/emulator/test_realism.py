@@ -536,3 +536,39 @@ def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_
             assert "".join(d.delta for d in deltas) == text  # nothing sent twice
 
     arun(body())
+
+
+def test_unscripted_speech_also_streams_transcription_deltas_before_the_commit() -> None:
+    """Live mode without a scripted transcript (what `rt emulator` serves to a person):
+    a streaming transcription model still sends deltas during speech, naming the item the
+    speech becomes, and the deltas join to the final transcript."""
+
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(
+                audio_input(
+                    text=True,
+                    transcription={"model": "gpt-4o-transcribe"},
+                    turn_detection={"type": "server_vad", "create_response": False},
+                )
+            )
+            await client.expect("session.updated")
+            pcm = speech_pcm(("silence", 200), ("tone", 1500), ("silence", 900))
+            for event in append_events(pcm):
+                await client.send(event)
+                await asyncio.sleep(0.1 / SPEED * 5)  # a microphone's pace, sped up
+            events = await client.recv_until(
+                "conversation.item.input_audio_transcription.completed"
+            )
+            kinds = [e.type for e in events]
+            committed = next(e for e in events if isinstance(e, InputAudioBufferCommitted))
+            deltas = [
+                e for e in events if e.type == "conversation.item.input_audio_transcription.delta"
+            ]
+            first_delta = kinds.index("conversation.item.input_audio_transcription.delta")
+            assert first_delta < kinds.index("input_audio_buffer.committed")
+            assert {d.item_id for d in deltas} == {committed.item_id}
+            assert "".join(d.delta for d in deltas) == events[-1].transcript
+            assert events[-1].transcript.startswith("Speech of 1.")
+
+    arun(body())
