@@ -13,6 +13,7 @@ from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.faults import (
     RESPONSE_FAULTS,
     SERVER_ERROR_MESSAGE,
+    permission_failure,
     rate_limit_failure,
     server_error_details,
 )
@@ -240,8 +241,11 @@ class Responses(MachineCore):
             yield self._now + created
         self._emit(ResponseCreated(event_id=self._eid(), response=active.response))
         active.created_sent = True
-        if fault == "response-failed":
-            self._finish(active, "failed", rate_limit_failure(self.rng))
+        if fault in ("response-failed", "response-denied"):
+            failure = (
+                rate_limit_failure(self.rng) if fault == "response-failed" else permission_failure()
+            )
+            self._finish(active, "failed", failure)
             return
         wait = self.realism.first_delta_s - created
         if wait > 0:

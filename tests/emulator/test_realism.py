@@ -215,6 +215,14 @@ def test_faults_on_request_fail_stop_and_err_like_the_service() -> None:
             assert "Please try again in " in error.message
             assert "response-failed" not in emu.faults  # one-shot
 
+            emu.faults.add("response-denied")
+            await client.send({"type": "response.create"})
+            done = (await client.recv_until("response.done"))[-1]
+            assert done.response.status == "failed"
+            error = done.response.status_details.error
+            assert error.code is None and "insufficient permissions" in error.message
+            assert "response-denied" not in emu.faults  # one-shot
+
             emu.faults.add("response-incomplete")
             await client.send({"type": "response.create"})
             done = (await client.recv_until("response.done"))[-1]
@@ -386,12 +394,22 @@ def test_failure_rate_fails_a_seeded_share_of_responses() -> None:
             for _ in range(8):
                 await client.send({"type": "response.create"})
                 done = (await client.recv_until("response.done"))[-1]
-                found.append(done.response.status)
+                details = done.response.status_details
+                failed = done.response.status == "failed"
+                why = (details.error.code or details.error.type) if failed else None
+                found.append(f"{done.response.status} {why or ''}".strip())
             return found
 
     async def body() -> None:
         everything = await statuses(1.0, 1)
-        assert set(everything) <= {"failed", "incomplete"} and len(set(everything)) == 2
+        # Every kind the service was seen to fail with: rate limit, authorization, server
+        # error, content filter.
+        assert set(everything) == {
+            "failed rate_limit_exceeded",
+            "failed invalid_request_error",
+            "failed server_error",
+            "incomplete",
+        }
         assert await statuses(0.5, 4) == await statuses(0.5, 4)  # seeded: reproducible
         assert set(await statuses(0.0, 4)) == {"completed"}
 
