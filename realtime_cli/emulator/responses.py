@@ -242,10 +242,10 @@ class Responses(MachineCore):
         self._emit(ResponseCreated(event_id=self._eid(), response=active.response))
         active.created_sent = True
         if fault in ("response-failed", "response-denied"):
-            failure = (
-                rate_limit_failure(self.rng) if fault == "response-failed" else permission_failure()
+            denied = fault == "response-denied"
+            self._finish(
+                active, "failed", permission_failure() if denied else rate_limit_failure(self.rng)
             )
-            self._finish(active, "failed", failure)
             return
         wait = self.realism.first_delta_s - created
         if wait > 0:
