@@ -462,8 +462,16 @@ def test_refusals_after_the_upgrade(
             assert client.ws.close_code == close
             reason = "invalid_request_error" + ("" if code is None else f".{code}")
             assert client.ws.close_reason == reason
+            # The service's wording (PROTOCOL.md section 11).
             if key is None:
                 assert error.error.message == "Missing bearer or basic authentication in header."
+            if code == "invalid_model":
+                assert error.error.message.startswith(
+                    'Model "gpt-nope" is not supported in realtime mode.'
+                )
+            if code == "missing_model":
+                assert error.error.message.startswith("You must provide a model parameter")
+                assert "?model=" in error.error.message
 
     arun(body())
 
