@@ -510,6 +510,29 @@ def test_a_refused_commit_is_answered_late_after_the_next_commit() -> None:
     arun(body())
 
 
+def test_every_refusal_is_answered_late_after_later_replies() -> None:
+    """A guess from the refused commit (the harsher one): any refused event's `error` comes
+    late, after the replies to what the client sent next, so only `event_id` matches it."""
+
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(TEXT_ONLY)
+            await client.expect("session.updated")
+            await client.send({"type": "response.cancel", "event_id": "nothing"})
+            await client.send({"type": "not.a.type", "event_id": "unknown"})
+            await client.send(say("hello"))
+            await client.send({"type": "response.create"})
+            events: list[Any] = []
+            while [e.type for e in events].count("error") < 2:
+                events.append(await client.recv())
+            kinds = [e.type for e in events]
+            assert kinds.index("response.created") < kinds.index("error")
+            errors = {e.error.event_id: e.error.code for e in events if isinstance(e, Error)}
+            assert errors == {"nothing": "response_cancel_not_active", "unknown": "invalid_value"}
+
+    arun(body())
+
+
 def test_unknown_type_refusal_lists_the_services_twelve_types() -> None:
     async def body() -> None:
         async with Emulator() as emu, connect(emu) as client:
