@@ -678,3 +678,46 @@ def test_response_input_cannot_hold_assistant_audio(part_type: str) -> None:
             await client.expect("response.created")
 
     arun(body())
+
+
+def test_truncate_refuses_what_is_not_model_audio_yet() -> None:
+    """Reported refusals (PROTOCOL.md section 11): a user item or a text item cannot be
+    truncated, nor an audio item right after `content_part.added` (no audio yet), with
+    `unsupported_content_type`; a negative position is `integer_below_min_value`."""
+
+    def truncate(item_id: str, end_ms: int, event_id: str) -> dict[str, Any]:
+        return {
+            "type": "conversation.item.truncate",
+            "event_id": event_id,
+            "item_id": item_id,
+            "content_index": 0,
+            "audio_end_ms": end_ms,
+        }
+
+    async def body() -> None:
+        async with Emulator(speed=1.0) as emu, connect(emu) as client:
+            await client.send(say("hello"))
+            user = (await client.recv_until("conversation.item.done"))[-1].item.id
+            await client.send(truncate(user, 0, "user"))
+            error = await client.expect("error")
+            assert (error.error.code, error.error.event_id) == ("unsupported_content_type", "user")
+            assert error.error.message == "Only model output audio messages can be truncated"
+            await client.send(ResponseCreate())
+            part = (await client.recv_until("response.content_part.added"))[-1]
+            await client.send(truncate(part.item_id, 0, "early"))
+            events = await client.recv_until("error")
+            assert not any(isinstance(e, ResponseOutputAudioDelta) for e in events)
+            assert (events[-1].error.code, events[-1].error.event_id) == (
+                "unsupported_content_type",
+                "early",
+            )
+            await client.send({"type": "response.cancel"})
+            await client.recv_until("response.done")
+            await client.send(truncate(part.item_id, -1, "negative"))
+            error = (await client.recv_until("error"))[-1]
+            assert (error.error.code, error.error.param) == (
+                "integer_below_min_value",
+                "audio_end_ms",
+            )
+
+    arun(body())
