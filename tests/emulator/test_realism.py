@@ -7,6 +7,8 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
+
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.realism import Realism, token_pieces
 from realtime_cli.protocol import (
@@ -546,7 +548,14 @@ def test_unknown_type_refusal_lists_the_services_twelve_types() -> None:
     arun(body())
 
 
-def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_id() -> None:
+@pytest.mark.parametrize("scripted", ["Hello there, my friend. How are you today?", None])
+def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_id(
+    scripted: str | None,
+) -> None:
+    """A streaming transcription model sends deltas while the user still speaks, naming the
+    item the speech becomes; nothing is sent twice. Unscripted speech too (what
+    `rt emulator` serves to a person): it is transcribed as its length."""
+
     async def body() -> None:
         async with live() as emu, connect(emu) as client:
             await client.send(
@@ -557,8 +566,8 @@ def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_
                 )
             )
             await client.expect("session.updated")
-            text = "Hello there, my friend. How are you today?"
-            emu.queue_transcript(text, delay=0.3)
+            if scripted is not None:
+                emu.queue_transcript(scripted, delay=0.3)
             pcm = speech_pcm(("silence", 200), ("tone", 1500), ("silence", 900))
             for event in append_events(pcm):
                 await client.send(event)
@@ -568,48 +577,18 @@ def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_
             )
             kinds = [e.type for e in events]
             started = next(e for e in events if isinstance(e, InputAudioBufferSpeechStarted))
-            deltas = [
-                e for e in events if e.type == "conversation.item.input_audio_transcription.delta"
-            ]
-            first_delta = kinds.index("conversation.item.input_audio_transcription.delta")
-            assert first_delta < kinds.index("input_audio_buffer.committed")
-            assert {d.item_id for d in deltas} == {started.item_id}
-            assert "".join(d.delta for d in deltas) == text  # nothing sent twice
-
-    arun(body())
-
-
-def test_unscripted_speech_also_streams_transcription_deltas_before_the_commit() -> None:
-    """Live mode without a scripted transcript (what `rt emulator` serves to a person):
-    a streaming transcription model still sends deltas during speech, naming the item the
-    speech becomes, and the deltas join to the final transcript."""
-
-    async def body() -> None:
-        async with live() as emu, connect(emu) as client:
-            await client.send(
-                audio_input(
-                    text=True,
-                    transcription={"model": "gpt-4o-transcribe"},
-                    turn_detection={"type": "server_vad", "create_response": False},
-                )
-            )
-            await client.expect("session.updated")
-            pcm = speech_pcm(("silence", 200), ("tone", 1500), ("silence", 900))
-            for event in append_events(pcm):
-                await client.send(event)
-                await asyncio.sleep(0.1 / SPEED * 5)  # a microphone's pace, sped up
-            events = await client.recv_until(
-                "conversation.item.input_audio_transcription.completed"
-            )
-            kinds = [e.type for e in events]
             committed = next(e for e in events if isinstance(e, InputAudioBufferCommitted))
             deltas = [
                 e for e in events if e.type == "conversation.item.input_audio_transcription.delta"
             ]
             first_delta = kinds.index("conversation.item.input_audio_transcription.delta")
             assert first_delta < kinds.index("input_audio_buffer.committed")
-            assert {d.item_id for d in deltas} == {committed.item_id}
-            assert "".join(d.delta for d in deltas) == events[-1].transcript
-            assert events[-1].transcript.startswith("Speech of 1.")
+            assert {d.item_id for d in deltas} == {started.item_id} == {committed.item_id}
+            transcript = events[-1].transcript
+            assert "".join(d.delta for d in deltas) == transcript  # nothing sent twice
+            if scripted is None:
+                assert transcript.startswith("Speech of 1.")
+            else:
+                assert transcript == scripted
 
     arun(body())
