@@ -74,8 +74,8 @@ class EchoCanceller(Protocol):
         ...
 
     def far_end_restarted(self) -> None:
-        """The speaker's stream was aborted and restarted (a barge-in): the echo that
-        follows may sit a fraction of a millisecond off where it was."""
+        """The speaker's timeline broke off (a barge-in restarted the stream, or the host
+        recovered from an underrun): the echo that follows may sit off where it was."""
         ...
 
 
