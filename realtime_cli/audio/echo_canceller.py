@@ -63,8 +63,12 @@ class EchoCanceller(Protocol):
 
     mode: EchoMode
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
-        """The microphone frame without echo; `far` is what played during it (float32)."""
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
+        """The microphone frame without echo; `far` is what played during it (float32) by
+        the time stamps, `recent_far_db` the loudest far-end block written shortly before
+        it (see `FarEndReference.recent_level_db`): a bound that holds when they do not."""
         ...
 
     @property
@@ -178,7 +182,9 @@ class PassThrough:
 
     mode: EchoMode = "off"
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
         """Return `near` unchanged."""
         return near
 
@@ -204,16 +210,19 @@ class GateCanceller:
         self._ramp = _GainRamp()
         self.gated_blocks = 0
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
         """The frame, attenuated in the blocks where echo may be present."""
         n = near.shape[0] // BLOCK * BLOCK
         if n == 0:
             return near
         x = pcm16_to_float(near[:n])
         in_db, far_db = _levels(x, np.asarray(far[:n], dtype=np.float32))
+        recent = _FLOOR_DB if recent_far_db is None else recent_far_db
         gains = []
         for level_in, level_far in zip(in_db, far_db, strict=True):
-            if self._far.update(level_far) > FAR_ACTIVE_DBFS:
+            if max(self._far.update(level_far), recent) > FAR_ACTIVE_DBFS:
                 gains.append(self._gain)
                 self.gated_blocks += 1
                 self._meter.add(level_in, level_in + self._gate_db)
@@ -278,7 +287,9 @@ class Aec3Canceller:
         self._echo_blocks = 0
         self.suppressed_blocks = 0
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
         """The frame with the echo of `far` removed."""
         n = near.shape[0] // BLOCK * BLOCK
         if n == 0:
@@ -291,8 +302,9 @@ class Aec3Canceller:
         reference = np.multiply(far[:n], _PCM16_SCALE, out=self._reference, casting="unsafe")
         y: Int16Array = self._apm.process(x, reference)
         in_db, aec_db, far_db = _levels(x, y, reference, offset_db=_PCM16_DB)
+        recent = _FLOOR_DB if recent_far_db is None else recent_far_db
         gains = [
-            self._block(level_in, level_aec, self._far.update(level_far))
+            self._block(level_in, level_aec, self._far.update(level_far), recent)
             for level_in, level_aec, level_far in zip(in_db, aec_db, far_db, strict=True)
         ]
         cleaned = self._ramp.apply_pcm16(y, gains)  # y is AEC3's fresh array: ours to change
@@ -302,12 +314,22 @@ class Aec3Canceller:
         out[:n] = cleaned
         return out
 
-    def _block(self, in_db: float, aec_db: float, far_peak: float) -> float:
-        """One 10 ms block: learn from it, and return the suppressor's gain for it."""
-        if far_peak <= FAR_ACTIVE_DBFS:
+    def _block(self, in_db: float, aec_db: float, far_peak: float, recent: float) -> float:
+        """One 10 ms block: learn from it, and return the suppressor's gain for it.
+
+        `far_peak` comes from the paired reference; `recent` (what the speaker was handed
+        shortly before) stands in where the pairing says silence: under CPU load the
+        speaker's timeline breaks off and the pairing can sit on the wrong stretch.
+        """
+        loudest = max(far_peak, recent)
+        if loudest <= FAR_ACTIVE_DBFS:
             return 1.0
-        predicted = far_peak + self.echo_path_db
+        predicted = loudest + self.echo_path_db
         erle = in_db - aec_db
+        if far_peak <= FAR_ACTIVE_DBFS:
+            # The reference AEC3 worked with was silent: it cancelled nothing, and nothing
+            # can be learnt. Half duplex for the block, converged or not.
+            return self._suppress_if(in_db, aec_db, predicted, LEARNING_MARGIN_DB)
         # Pure echo: AEC3 removed most of it, and it stands well out of the room noise (the
         # quiet ends of echo tails would teach a gain far too low). The loudest echo
         # matters: rise quickly, fall slowly.
@@ -325,6 +347,11 @@ class Aec3Canceller:
                 self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= LEARNING_BLOCKS
             )
         margin = RESIDUAL_MARGIN_DB if self.converged else LEARNING_MARGIN_DB
+        return self._suppress_if(in_db, aec_db, predicted, margin)
+
+    def _suppress_if(self, in_db: float, aec_db: float, predicted: float, margin: float) -> float:
+        """The suppressor's gain for a block AEC3 made `aec_db` of: suppressed unless it is
+        `margin` dB over the echo level `predicted` (and the live figure's update)."""
         suppress = self._residual and aec_db < predicted - margin
         if suppress:
             self.suppressed_blocks += 1

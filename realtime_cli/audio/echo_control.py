@@ -82,11 +82,13 @@ class EchoControl:
             self._far = np.zeros(n, dtype=np.float32)
         far = self._far[:n]
         target = None if start_time is None else self.reference.position_at(start_time)
+        recent: float | None = None
         if start_time is None or target is None:
             self.untimed_frames += 1
             far[:] = 0.0
         else:
             self.reference.copy_into(self._continue_at(target, start_time, n), far)
+            recent = self.reference.recent_level_db(start_time, start_time + n / API_RATE)
         if self.reference.breaks != self._relearnt_at:
             # Any break, not only the speaker's restarts: a host's recovery from an underrun
             # moves the echo too, and the move is measured from stamps that jitter under the
@@ -108,7 +110,7 @@ class EchoControl:
                 "the output device reports no usable DAC time: the echo reference is aligned "
                 "with the stream's nominal latency instead"
             )
-        return self.canceller.process(frame, far)
+        return self.canceller.process(frame, far, recent_far_db=recent)
 
     def _continue_at(self, target: float, at: float, n: int) -> int:
         # Consecutive frames get consecutive reference samples. AEC3 tolerates slow drift

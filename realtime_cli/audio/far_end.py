@@ -10,6 +10,9 @@ by callback order, so an echo is looked for where it can be.
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -31,6 +34,14 @@ _STEP_S = 0.004
 _STEP_ANCHORS = 7
 #: How fast the expected offset follows slow drift (per anchor within `_STEP_S`).
 _OFFSET_SMOOTHING = 0.05
+
+
+#: Written blocks kept for `recent_level_db` (10 ms callbacks: 2.5 s).
+_LEVELS = 256
+#: How long before a microphone frame a block written towards the device can still be in
+#: its echo: the device's latency (tens of ms, more while the host recovers from an
+#: underrun) plus the echo path and the room's tail.
+RECENT_WINDOW_S = 0.5
 
 
 class FarEndReference:
@@ -62,6 +73,11 @@ class FarEndReference:
         self._offset: float | None = None  # expected DAC time minus timeline time, smoothed
         self._deviations = [0.0] * _STEP_ANCHORS  # the latest anchors' offset minus expected
         self._deviation_count = 0
+        # When each block was written (monotonic) and its level (dBFS): a bound on the echo
+        # that rests on no device time stamp.
+        self._level_at = np.full(_LEVELS, -np.inf)
+        self._level_db = np.full(_LEVELS, -120.0)
+        self._levels = 0
 
     @property
     def written(self) -> int:
@@ -71,6 +87,12 @@ class FarEndReference:
     def write(self, samples: NDArray[np.floating]) -> None:
         """Append the next samples of the timeline (the playback buffer's tap)."""
         n = samples.shape[0]
+        if n:
+            power = float(np.dot(samples, samples)) / n
+            slot = self._levels % _LEVELS
+            self._level_db[slot] = 10.0 * math.log10(power + 1e-12)
+            self._level_at[slot] = time.monotonic()
+            self._levels += 1
         cap = self._capacity
         if n > cap:
             samples = samples[n - cap :]
@@ -147,6 +169,15 @@ class FarEndReference:
         # All of the latest anchors are off by more than the step: a step, not jitter, when
         # they are all on one side (a burst stamps some early, some late).
         return all(d > 0 for d in deviations) or all(d < 0 for d in deviations)
+
+    def recent_level_db(self, start: float, end: float) -> float:
+        """The loudest block (dBFS) written towards the device from `RECENT_WINDOW_S`
+        before monotonic `start` to `end`: whatever the time stamps say, the echo of a
+        microphone frame captured then comes from these. -120 when nothing was written."""
+        written = (self._level_at >= start - RECENT_WINDOW_S) & (self._level_at <= end)
+        if not written.any():
+            return -120.0
+        return float(self._level_db[written].max())
 
     @property
     def estimated(self) -> bool:

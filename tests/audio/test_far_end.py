@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from realtime_cli.audio.echo_canceller import PassThrough
 from realtime_cli.audio.echo_control import EchoControl
-from realtime_cli.audio.far_end import FarEndReference
+from realtime_cli.audio.far_end import RECENT_WINDOW_S, FarEndReference
 from realtime_cli.audio.sample_clock import SampleClock
 
 RATE = 24000
@@ -73,13 +75,15 @@ class _Recording(PassThrough):
 
     def __init__(self) -> None:
         self.fars: list[np.ndarray] = []
+        self.recent: list[float | None] = []
         self.restarts = 0
 
     def far_end_restarted(self) -> None:
         self.restarts += 1
 
-    def process(self, near, far):
+    def process(self, near, far, *, recent_far_db=None):
         self.fars.append(far.copy())
+        self.recent.append(recent_far_db)
         return near
 
 
@@ -290,3 +294,23 @@ def test_jittery_stamps_and_slow_drift_are_not_steps() -> None:
     drift = [b * 0.0025 for b in range(3000)]  # 0.25 ms/s, 7.5 ms in 30 s
     _stamps(ref, 0, [j + d for j, d in zip(jitter, drift, strict=True)], 10.0)
     assert ref.breaks == 0 and ref.steps == 0
+
+
+def test_the_level_written_shortly_before_a_frame_does_not_rest_on_time_stamps() -> None:
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ref = echo.reference
+    before = time.monotonic()
+    ref.write(np.full(240, 0.1, dtype=np.float32))  # -20 dBFS
+    ref.write(np.zeros(240, dtype=np.float32))
+    after = time.monotonic()
+    assert ref.recent_level_db(after, after + 0.02) == pytest.approx(-20.0, abs=0.01)
+    # Written after the frame: cannot be in its echo. Long before it: its echo has died.
+    assert ref.recent_level_db(before - 1.0, before - 0.9) == -120.0
+    assert ref.recent_level_db(after + RECENT_WINDOW_S + 0.01, after + 1.0) == -120.0
+    # The pairing's clock places this frame far from anything played (a broken timeline):
+    # the canceller still learns that loud audio went to the speaker just before.
+    ref.clock.anchor(0, after - 100.0)
+    echo.process(np.zeros(480, dtype=np.int16), after)
+    assert not canceller.fars[-1].any()
+    assert canceller.recent[-1] == pytest.approx(-20.0, abs=0.01)
