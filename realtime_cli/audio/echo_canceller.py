@@ -48,6 +48,11 @@ LEARNING_MARGIN_DB: Final = -6.0
 CONVERGED_ERLE_DB: Final = 20.0
 #: ...and has heard this many 10 ms blocks of echo (2 s of the assistant's voice).
 LEARNING_BLOCKS: Final = 200
+#: After the host moved the speaker's timeline (an underrun's recovery, not a restart) AEC3's
+#: model of the room still holds and the pairing followed the move: 0.5 s of echo cancelled
+#: as well again is enough. Under heavy CPU load such moves come every second or so, and
+#: the full `LEARNING_BLOCKS` would leave rt half duplex throughout.
+RECHECK_BLOCKS: Final = 50
 #: A block AEC3 reduced by this much was echo alone (used to learn the echo path gain).
 ECHO_ONLY_ERLE_DB: Final = 15.0
 _ECHO_PATH_RISE = 0.3
@@ -77,9 +82,9 @@ class EchoCanceller(Protocol):
         before the far end has played."""
         ...
 
-    def far_end_restarted(self) -> None:
-        """The speaker's timeline broke off (a barge-in restarted the stream, or the host
-        recovered from an underrun): the echo that follows may sit off where it was."""
+    def far_end_restarted(self, *, moved: bool = False) -> None:
+        """The speaker's timeline broke off: a barge-in restarted the stream, or (`moved`)
+        the host recovered from an underrun. The echo that follows may sit off where it was."""
         ...
 
 
@@ -193,7 +198,7 @@ class PassThrough:
         """Nothing is removed."""
         return None
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         """Nothing to relearn."""
 
 
@@ -240,7 +245,7 @@ class GateCanceller:
         """Smoothed attenuation while gated."""
         return self._meter.value
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         """Nothing to relearn: the gate follows the far-end level alone."""
 
 
@@ -285,6 +290,7 @@ class Aec3Canceller:
         self.erle_db = 0.0
         self.converged = False
         self._echo_blocks = 0
+        self._learning_blocks = LEARNING_BLOCKS  # echo blocks needed to converge (again)
         self.suppressed_blocks = 0
 
     def process(
@@ -344,7 +350,7 @@ class Aec3Canceller:
             self.erle_db += 0.05 * (erle - self.erle_db)
             self._echo_blocks += 1
             self.converged = (
-                self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= LEARNING_BLOCKS
+                self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= self._learning_blocks
             )
         margin = RESIDUAL_MARGIN_DB if self.converged else LEARNING_MARGIN_DB
         return self._suppress_if(in_db, aec_db, predicted, margin)
@@ -363,14 +369,19 @@ class Aec3Canceller:
         """Smoothed level drop while the far end plays."""
         return self._meter.value
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         """Half duplex again until AEC3 has converged anew (see `LEARNING_MARGIN_DB`).
 
         A restart moves the echo against the reference by up to a millisecond (the jump is
         measured from DAC times); AEC3 adapts, but until it has, the first word onset after
         a pause can leak echo at full level (measured: 20-40 ms at -22 dBFS, 2 s into the
         answer after a barge-in), which the converged margin takes for the user's voice.
+        A host's move (`moved`) of a converged canceller needs only `RECHECK_BLOCKS`.
         """
+        if not moved:
+            self._learning_blocks = LEARNING_BLOCKS
+        elif self.converged:
+            self._learning_blocks = RECHECK_BLOCKS
         self.converged = False
         self.erle_db = 0.0
         self._echo_blocks = 0

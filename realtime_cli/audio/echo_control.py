@@ -45,6 +45,7 @@ class EchoControl:
         self._error = 0.0  # smoothed (clock target - position), in samples
         self._breaks = 0
         self._relearnt_at = 0  # the reference's break count the canceller last relearnt at
+        self._restarts = 0  # and its restart count then
         self._last: tuple[float, float] | None = None  # (ADC time, clock target) last frame
         #: Times the reference moved to follow clock drift.
         self.drift_steps = 0
@@ -95,6 +96,8 @@ class EchoControl:
             # load that caused it. Until AEC3 has found the echo again its leaks at word
             # onsets pass for the user's voice (measured: an unnoticed 13 ms step, then a
             # self-interruption 2.5 s later).
+            moved = self.reference.restarts == self._restarts
+            self._restarts = self.reference.restarts
             self._relearnt_at = self.reference.breaks
             _log.debug(
                 "the speaker's timeline broke off (%d breaks, %d restarts, %d steps): the "
@@ -103,7 +106,7 @@ class EchoControl:
                 self.reference.restarts,
                 self.reference.steps,
             )
-            self.canceller.far_end_restarted()
+            self.canceller.far_end_restarted(moved=moved)
         if self.reference.estimated and not self._said_estimated:
             self._said_estimated = True
             _log.debug(

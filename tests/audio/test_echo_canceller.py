@@ -94,6 +94,31 @@ def test_a_restarted_far_end_makes_aec_half_duplex_until_it_has_converged_again(
     assert canceller.echo_path_db < -3.0  # what it knows of the room's level stays
 
 
+def test_a_host_move_of_the_timeline_makes_aec_recheck_for_half_a_second(answer) -> None:
+    far, mic = answer
+    canceller = Aec3Canceller()
+    split = 7 * RATE // FRAME * FRAME
+    _run(canceller, mic[:split], far[:split])
+    assert canceller.converged
+    canceller.far_end_restarted(moved=True)
+    assert not canceller.converged
+    # Half a second of answer later (some of it pauses), not yet; within 1.5 s, again.
+    _run(canceller, mic[split : split + RATE // 2], far[split : split + RATE // 2])
+    assert not canceller.converged
+    _run(
+        canceller,
+        mic[split + RATE // 2 : split + 2 * RATE],
+        far[split + RATE // 2 : split + 2 * RATE],
+    )
+    assert canceller.converged
+    # A move while still relearning after a restart does not shorten the restart's wait.
+    canceller.far_end_restarted()
+    _run(canceller, mic[split : split + RATE], far[split : split + RATE])
+    canceller.far_end_restarted(moved=True)
+    _run(canceller, mic[split + RATE : split + 2 * RATE], far[split + RATE : split + 2 * RATE])
+    assert not canceller.converged
+
+
 def test_gate_attenuates_while_the_far_end_plays_and_reopens_after_the_tail() -> None:
     words = speech_like("one two three four five six seven")
     far = np.concatenate([words, np.zeros(2 * RATE, np.float32)])

@@ -77,9 +77,11 @@ class _Recording(PassThrough):
         self.fars: list[np.ndarray] = []
         self.recent: list[float | None] = []
         self.restarts = 0
+        self.moves = 0
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         self.restarts += 1
+        self.moves += moved
 
     def process(self, near, far, *, recent_far_db=None):
         self.fars.append(far.copy())
@@ -240,6 +242,7 @@ def test_every_break_of_the_timeline_makes_the_canceller_relearn() -> None:
     _stream(ref, 100 * 240, 100, 0.060, 11.0)  # a 30 ms jump the host made on its own
     echo.process(frame, 11.5)
     assert ref.breaks == 1 and ref.restarts == 0 and canceller.restarts == 1
+    assert canceller.moves == 1  # a host's move, not a restart
     ref.restart()
     ref.anchor(200 * 240, 12.02, estimated=True)  # left out: the device has DAC times
     echo.process(frame, 12.0)
@@ -247,6 +250,7 @@ def test_every_break_of_the_timeline_makes_the_canceller_relearn() -> None:
     _stream(ref, 201 * 240, 3, 0.005, 12.01)
     echo.process(frame, 12.02)
     assert ref.breaks == 2 and ref.restarts == 1 and canceller.restarts == 2
+    assert canceller.moves == 1
 
 
 def _stamps(ref: FarEndReference, start: int, offsets_ms: list[float], t0: float) -> None:
