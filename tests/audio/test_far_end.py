@@ -89,6 +89,15 @@ class _Recording(PassThrough):
         return near
 
 
+def _ramped() -> tuple[_Recording, EchoControl, FarEndReference]:
+    """A recording canceller behind an echo control whose reference holds a 4 s ramp (each
+    sample's value is its timeline position)."""
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    echo.reference.write(np.arange(4 * RATE, dtype=np.float32))
+    return canceller, echo, echo.reference
+
+
 def test_echo_control_pairs_frames_by_time_not_by_arrival() -> None:
     canceller = _Recording()
     echo = EchoControl(canceller)
@@ -210,11 +219,7 @@ def test_a_restart_moves_the_pairing_by_the_jump_of_the_timeline_only() -> None:
     # (the clock target moved, the room did not). A barge-in restarts the output stream:
     # the timeline now meets the DAC 25 ms sooner. The reference must jump by those 25 ms
     # exactly, not to the wandered clock target (a 5 ms step AEC3 would have to relearn).
-    canceller = _Recording()
-    echo = EchoControl(canceller)
-    ref = echo.reference
-    ramp = np.arange(4 * RATE, dtype=np.float32)
-    ref.write(ramp)
+    canceller, echo, ref = _ramped()
     _stream(ref, 0, 200, 0.030, 10.0)
     frame = np.zeros(480, dtype=np.int16)
     at = 10.5
@@ -267,11 +272,7 @@ def test_an_underrun_that_moves_the_timeline_by_13_ms_is_a_break_and_moves_the_p
     # the DAC 13 ms later. Consecutive anchors differ by 13 ms at most, under the 20 ms
     # jump threshold; the step must still be seen, the pairing move with it and the
     # canceller relearn.
-    canceller = _Recording()
-    echo = EchoControl(canceller)
-    ref = echo.reference
-    ramp = np.arange(4 * RATE, dtype=np.float32)
-    ref.write(ramp)
+    canceller, echo, ref = _ramped()
     rng = np.random.default_rng(1)
     _stamps(ref, 0, list(rng.normal(0.0, 0.1, 200)), 10.0)
     frame = np.zeros(480, dtype=np.int16)
