@@ -157,8 +157,7 @@ def test_a_group_lists_each_subcommand_summary_whole_even_when_narrow(
         (["call", "hangup"], "missing argument 'CALL_ID' (see 'rt call hangup --help')"),
         (
             ["text", "--timeout", "0", "hi"],
-            "invalid value for '--timeout': Input should be greater than or equal to 0.1"
-            " (see 'rt text --help')",
+            "invalid value for '--timeout': 0.0 is not in the range x>=0.1 (see 'rt text --help')",
         ),
     ],
 )
