@@ -7,6 +7,7 @@ import fcntl
 import os
 import struct
 import termios
+import threading
 import time
 from collections.abc import Iterator
 
@@ -91,20 +92,50 @@ def test_a_terminal_that_goes_away_stops_the_reader() -> None:
     keys: list[str] = []
 
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        with KeyReader(slave, keys.append):
+        with KeyReader(slave, keys.append) as reader:
             os.write(master, b"x")
             await _until(keys, 1)
             os.close(master)  # the terminal is gone: reads fail with EIO
             await asyncio.sleep(0.1)
             # The reader removed itself, or the loop would call it again at once, forever.
-            assert not loop.remove_reader(slave)
+            assert not reader.reading
 
     try:
         asyncio.run(main())
     finally:
         os.close(slave)
     assert keys == ["x"]
+
+
+def test_input_dropped_after_it_was_seen_does_not_block_the_loop(
+    pty: tuple[int, int],
+) -> None:
+    # Ctrl-C makes the terminal drop the keys not yet read: a reader called for input that
+    # is gone by then must return, not wait in read() with the loop (and its SIGINT handler)
+    # stuck behind it.
+    master, slave = pty
+    keys: list[str] = []
+    stuck: list[threading.Thread] = []
+
+    async def main() -> None:
+        with KeyReader(slave, keys.append) as reader:
+            os.write(master, b" ")
+            _wait_queued(slave)  # blocking the loop: the reader has seen nothing yet
+            termios.tcflush(slave, termios.TCIFLUSH)  # what Ctrl-C does to unread input
+            # The call the loop makes when it saw the key before the flush.
+            call = threading.Thread(target=reader._readable, daemon=True)
+            call.start()
+            call.join(2)
+            if call.is_alive():
+                stuck.append(call)
+                os.write(master, b"!")  # unblock the read, so the test can end
+                call.join(2)
+            assert reader.reading  # still reading keys
+
+    asyncio.run(main())
+    assert not stuck, "the reader blocked in read() on input that was gone"
+    assert keys == []
+    assert os.get_blocking(slave)  # stdin's mode, shared with the shell, is untouched
 
 
 def test_not_a_terminal_is_refused_and_left_untouched() -> None:
