@@ -48,6 +48,11 @@ LEARNING_MARGIN_DB: Final = -6.0
 CONVERGED_ERLE_DB: Final = 20.0
 #: ...and has heard this many 10 ms blocks of echo (2 s of the assistant's voice).
 LEARNING_BLOCKS: Final = 200
+#: After the host moved the speaker's timeline (an underrun's recovery, not a restart) AEC3's
+#: model of the room still holds and the pairing followed the move: 0.5 s of echo cancelled
+#: as well again is enough. Under heavy CPU load such moves come every second or so, and
+#: the full `LEARNING_BLOCKS` would leave rt half duplex throughout.
+RECHECK_BLOCKS: Final = 50
 #: A block AEC3 reduced by this much was echo alone (used to learn the echo path gain).
 ECHO_ONLY_ERLE_DB: Final = 15.0
 _ECHO_PATH_RISE = 0.3
@@ -63,8 +68,12 @@ class EchoCanceller(Protocol):
 
     mode: EchoMode
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
-        """The microphone frame without echo; `far` is what played during it (float32)."""
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
+        """The microphone frame without echo; `far` is what played during it (float32) by
+        the time stamps, `recent_far_db` the loudest far-end block written shortly before
+        it (see `FarEndReference.recent_level_db`): a bound that holds when they do not."""
         ...
 
     @property
@@ -73,9 +82,9 @@ class EchoCanceller(Protocol):
         before the far end has played."""
         ...
 
-    def far_end_restarted(self) -> None:
-        """The speaker's stream was aborted and restarted (a barge-in): the echo that
-        follows may sit a fraction of a millisecond off where it was."""
+    def far_end_restarted(self, *, moved: bool = False) -> None:
+        """The speaker's timeline broke off: a barge-in restarted the stream, or (`moved`)
+        the host recovered from an underrun. The echo that follows may sit off where it was."""
         ...
 
 
@@ -178,7 +187,9 @@ class PassThrough:
 
     mode: EchoMode = "off"
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
         """Return `near` unchanged."""
         return near
 
@@ -187,7 +198,7 @@ class PassThrough:
         """Nothing is removed."""
         return None
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         """Nothing to relearn."""
 
 
@@ -204,16 +215,19 @@ class GateCanceller:
         self._ramp = _GainRamp()
         self.gated_blocks = 0
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
         """The frame, attenuated in the blocks where echo may be present."""
         n = near.shape[0] // BLOCK * BLOCK
         if n == 0:
             return near
         x = pcm16_to_float(near[:n])
         in_db, far_db = _levels(x, np.asarray(far[:n], dtype=np.float32))
+        recent = _FLOOR_DB if recent_far_db is None else recent_far_db
         gains = []
         for level_in, level_far in zip(in_db, far_db, strict=True):
-            if self._far.update(level_far) > FAR_ACTIVE_DBFS:
+            if max(self._far.update(level_far), recent) > FAR_ACTIVE_DBFS:
                 gains.append(self._gain)
                 self.gated_blocks += 1
                 self._meter.add(level_in, level_in + self._gate_db)
@@ -231,7 +245,7 @@ class GateCanceller:
         """Smoothed attenuation while gated."""
         return self._meter.value
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         """Nothing to relearn: the gate follows the far-end level alone."""
 
 
@@ -276,9 +290,12 @@ class Aec3Canceller:
         self.erle_db = 0.0
         self.converged = False
         self._echo_blocks = 0
+        self._learning_blocks = LEARNING_BLOCKS  # echo blocks needed to converge (again)
         self.suppressed_blocks = 0
 
-    def process(self, near: Int16Array, far: FloatArray) -> Int16Array:
+    def process(
+        self, near: Int16Array, far: FloatArray, *, recent_far_db: float | None = None
+    ) -> Int16Array:
         """The frame with the echo of `far` removed."""
         n = near.shape[0] // BLOCK * BLOCK
         if n == 0:
@@ -291,8 +308,9 @@ class Aec3Canceller:
         reference = np.multiply(far[:n], _PCM16_SCALE, out=self._reference, casting="unsafe")
         y: Int16Array = self._apm.process(x, reference)
         in_db, aec_db, far_db = _levels(x, y, reference, offset_db=_PCM16_DB)
+        recent = _FLOOR_DB if recent_far_db is None else recent_far_db
         gains = [
-            self._block(level_in, level_aec, self._far.update(level_far))
+            self._block(level_in, level_aec, self._far.update(level_far), recent)
             for level_in, level_aec, level_far in zip(in_db, aec_db, far_db, strict=True)
         ]
         cleaned = self._ramp.apply_pcm16(y, gains)  # y is AEC3's fresh array: ours to change
@@ -302,12 +320,22 @@ class Aec3Canceller:
         out[:n] = cleaned
         return out
 
-    def _block(self, in_db: float, aec_db: float, far_peak: float) -> float:
-        """One 10 ms block: learn from it, and return the suppressor's gain for it."""
-        if far_peak <= FAR_ACTIVE_DBFS:
+    def _block(self, in_db: float, aec_db: float, far_peak: float, recent: float) -> float:
+        """One 10 ms block: learn from it, and return the suppressor's gain for it.
+
+        `far_peak` comes from the paired reference; `recent` (what the speaker was handed
+        shortly before) stands in where the pairing says silence: under CPU load the
+        speaker's timeline breaks off and the pairing can sit on the wrong stretch.
+        """
+        loudest = max(far_peak, recent)
+        if loudest <= FAR_ACTIVE_DBFS:
             return 1.0
-        predicted = far_peak + self.echo_path_db
+        predicted = loudest + self.echo_path_db
         erle = in_db - aec_db
+        if far_peak <= FAR_ACTIVE_DBFS:
+            # The reference AEC3 worked with was silent: it cancelled nothing, and nothing
+            # can be learnt. Half duplex for the block, converged or not.
+            return self._suppress_if(in_db, aec_db, predicted, LEARNING_MARGIN_DB)
         # Pure echo: AEC3 removed most of it, and it stands well out of the room noise (the
         # quiet ends of echo tails would teach a gain far too low). The loudest echo
         # matters: rise quickly, fall slowly.
@@ -322,9 +350,14 @@ class Aec3Canceller:
             self.erle_db += 0.05 * (erle - self.erle_db)
             self._echo_blocks += 1
             self.converged = (
-                self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= LEARNING_BLOCKS
+                self.erle_db >= CONVERGED_ERLE_DB and self._echo_blocks >= self._learning_blocks
             )
         margin = RESIDUAL_MARGIN_DB if self.converged else LEARNING_MARGIN_DB
+        return self._suppress_if(in_db, aec_db, predicted, margin)
+
+    def _suppress_if(self, in_db: float, aec_db: float, predicted: float, margin: float) -> float:
+        """The suppressor's gain for a block AEC3 made `aec_db` of: suppressed unless it is
+        `margin` dB over the echo level `predicted` (and the live figure's update)."""
         suppress = self._residual and aec_db < predicted - margin
         if suppress:
             self.suppressed_blocks += 1
@@ -336,14 +369,19 @@ class Aec3Canceller:
         """Smoothed level drop while the far end plays."""
         return self._meter.value
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         """Half duplex again until AEC3 has converged anew (see `LEARNING_MARGIN_DB`).
 
         A restart moves the echo against the reference by up to a millisecond (the jump is
         measured from DAC times); AEC3 adapts, but until it has, the first word onset after
         a pause can leak echo at full level (measured: 20-40 ms at -22 dBFS, 2 s into the
         answer after a barge-in), which the converged margin takes for the user's voice.
+        A host's move (`moved`) of a converged canceller needs only `RECHECK_BLOCKS`.
         """
+        if not moved:
+            self._learning_blocks = LEARNING_BLOCKS
+        elif self.converged:
+            self._learning_blocks = RECHECK_BLOCKS
         self.converged = False
         self.erle_db = 0.0
         self._echo_blocks = 0

@@ -44,7 +44,8 @@ class EchoControl:
         self._position: int | None = None  # where the next frame's reference starts
         self._error = 0.0  # smoothed (clock target - position), in samples
         self._breaks = 0
-        self._restarts = 0
+        self._relearnt_at = 0  # the reference's break count the canceller last relearnt at
+        self._restarts = 0  # and its restart count then
         self._last: tuple[float, float] | None = None  # (ADC time, clock target) last frame
         #: Times the reference moved to follow clock drift.
         self.drift_steps = 0
@@ -82,21 +83,37 @@ class EchoControl:
             self._far = np.zeros(n, dtype=np.float32)
         far = self._far[:n]
         target = None if start_time is None else self.reference.position_at(start_time)
+        recent: float | None = None
         if start_time is None or target is None:
             self.untimed_frames += 1
             far[:] = 0.0
         else:
             self.reference.copy_into(self._continue_at(target, start_time, n), far)
-        if self.reference.restarts != self._restarts:
+            recent = self.reference.recent_level_db(start_time, start_time + n / API_RATE)
+        if self.reference.breaks != self._relearnt_at:
+            # Any break, not only the speaker's restarts: a host's recovery from an underrun
+            # moves the echo too, and the move is measured from stamps that jitter under the
+            # load that caused it. Until AEC3 has found the echo again its leaks at word
+            # onsets pass for the user's voice (measured: an unnoticed 13 ms step, then a
+            # self-interruption 2.5 s later).
+            moved = self.reference.restarts == self._restarts
             self._restarts = self.reference.restarts
-            self.canceller.far_end_restarted()
+            self._relearnt_at = self.reference.breaks
+            _log.debug(
+                "the speaker's timeline broke off (%d breaks, %d restarts, %d steps): the "
+                "echo canceller relearns",
+                self.reference.breaks,
+                self.reference.restarts,
+                self.reference.steps,
+            )
+            self.canceller.far_end_restarted(moved=moved)
         if self.reference.estimated and not self._said_estimated:
             self._said_estimated = True
             _log.debug(
                 "the output device reports no usable DAC time: the echo reference is aligned "
                 "with the stream's nominal latency instead"
             )
-        return self.canceller.process(frame, far)
+        return self.canceller.process(frame, far, recent_far_db=recent)
 
     def _continue_at(self, target: float, at: float, n: int) -> int:
         # Consecutive frames get consecutive reference samples. AEC3 tolerates slow drift

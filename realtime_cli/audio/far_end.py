@@ -10,6 +10,9 @@ by callback order, so an echo is looked for where it can be.
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -23,6 +26,22 @@ DEFAULT_REFERENCE_S = 4.0
 #: without the speaker saying so (a host's own recovery from an underrun); DAC stamps jitter
 #: by about 2 ms.
 _BREAK_SAMPLES = API_RATE // 50
+#: A smaller step that lasts is a break too: an output underrun of a block or so (seen under
+#: CPU load: 13 ms) moves the timeline for good, and AEC3, paired on the old line, leaks
+#: echo at word onsets seconds later. Single stamps under load jitter by 10 ms and more, so
+#: the step must hold (the median of `_STEP_ANCHORS` anchors, nearly all on one side).
+_STEP_S = 0.004
+_STEP_ANCHORS = 7
+#: How fast the expected offset follows slow drift (per anchor within `_STEP_S`).
+_OFFSET_SMOOTHING = 0.05
+
+
+#: Written blocks kept for `recent_level_db` (10 ms callbacks: 2.5 s).
+_LEVELS = 256
+#: How long before a microphone frame a block written towards the device can still be in
+#: its echo: the device's latency (tens of ms, more while the host recovers from an
+#: underrun) plus the echo path and the room's tail.
+RECENT_WINDOW_S = 0.5
 
 
 class FarEndReference:
@@ -49,6 +68,16 @@ class FarEndReference:
         self._restarting = False  # set by `restart()`, taken by the next anchor
         self._device_times = False  # the device has reported a real DAC time
         self._stretch_estimated = False  # the clock's current stretch holds estimated times
+        #: Of the breaks, the lasting steps under `_BREAK_SAMPLES` (see `_STEP_S`).
+        self.steps = 0
+        self._offset: float | None = None  # expected DAC time minus timeline time, smoothed
+        self._deviations = [0.0] * _STEP_ANCHORS  # the latest anchors' offset minus expected
+        self._deviation_count = 0
+        # When each block was written (monotonic) and its level (dBFS): a bound on the echo
+        # that rests on no device time stamp.
+        self._level_at = np.full(_LEVELS, -np.inf)
+        self._level_db = np.full(_LEVELS, -120.0)
+        self._levels = 0
 
     @property
     def written(self) -> int:
@@ -58,6 +87,12 @@ class FarEndReference:
     def write(self, samples: NDArray[np.floating]) -> None:
         """Append the next samples of the timeline (the playback buffer's tap)."""
         n = samples.shape[0]
+        if n:
+            power = float(np.dot(samples, samples)) / n
+            slot = self._levels % _LEVELS
+            self._level_db[slot] = 10.0 * math.log10(power + 1e-12)
+            self._level_at[slot] = time.monotonic()
+            self._levels += 1
         cap = self._capacity
         if n > cap:
             samples = samples[n - cap :]
@@ -101,6 +136,12 @@ class FarEndReference:
             or (self._stretch_estimated and not estimated)
             or abs((position - last[0]) - (dac_time - last[1]) * API_RATE) > _BREAK_SAMPLES
         )
+        if not broke and last is not None and self._stepped(dac_time - position / API_RATE):
+            broke = True
+            self.steps += 1
+        if broke or last is None:
+            self._offset = dac_time - position / API_RATE
+            self._deviation_count = 0
         if broke:
             self._stretch_estimated = False
             self.breaks += 1
@@ -109,6 +150,34 @@ class FarEndReference:
         self._stretch_estimated = self._stretch_estimated or estimated
         self._last = (position, dac_time)
         self.clock.anchor(position, dac_time, restart=broke)
+
+    def _stepped(self, offset: float) -> bool:
+        """Whether the timeline has moved for good against the DAC (see `_STEP_S`)."""
+        expected = self._offset
+        if expected is None:
+            return False
+        deviation = offset - expected
+        if abs(deviation) <= _STEP_S:
+            self._offset = expected + _OFFSET_SMOOTHING * deviation
+            self._deviation_count = 0
+            return False
+        deviations = self._deviations
+        deviations[self._deviation_count % _STEP_ANCHORS] = deviation
+        self._deviation_count += 1
+        if self._deviation_count < _STEP_ANCHORS:
+            return False
+        # All of the latest anchors are off by more than the step: a step, not jitter, when
+        # they are all on one side (a burst stamps some early, some late).
+        return all(d > 0 for d in deviations) or all(d < 0 for d in deviations)
+
+    def recent_level_db(self, start: float, end: float) -> float:
+        """The loudest block (dBFS) written towards the device from `RECENT_WINDOW_S`
+        before monotonic `start` to `end`: whatever the time stamps say, the echo of a
+        microphone frame captured then comes from these. -120 when nothing was written."""
+        written = (self._level_at >= start - RECENT_WINDOW_S) & (self._level_at <= end)
+        if not written.any():
+            return -120.0
+        return float(self._level_db[written].max())
 
     @property
     def estimated(self) -> bool:

@@ -135,7 +135,8 @@ def emulator(
             min=0.0,
             max=1.0,
             metavar="SHARE",
-            help="Share of responses that fail or stop on their own (seeded by --seed).",
+            help="Share of responses that fail or stop, and of input transcriptions that "
+            "fail or stall, on their own (seeded by --seed).",
         ),
     ] = 0.0,
     seed: Annotated[

@@ -15,12 +15,6 @@ from typing import Any, NamedTuple
 import typer
 from typer.core import TyperGroup
 
-_PassThrough: Any
-try:  # typer with its own click and pydantic coercion; older typer has neither
-    from typer._coercion import PassThroughRuntimeParam as _PassThrough
-except ImportError:  # pragma: no cover - depends on the installed typer
-    _PassThrough = None
-
 #: click's Command and Context (typer vendors click in recent versions, imports it before).
 Command = Any
 Context = Any
@@ -120,23 +114,6 @@ class LazyGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = _LazyCommands(self.commands)
-
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        """As TyperGroup's, without importing pydantic for the group's own flags.
-
-        typer builds a pydantic adapter for a flag left unset (its value is None, which it
-        then passes through unchanged); for `--help`, `--version` and the completion flags
-        that import alone costs more than the rest of `rt talk --help`.
-        """
-        param: Any
-        for param in self.get_params(ctx):
-            descriptor = getattr(param, "type_descriptor", None)
-            unset = getattr(param, "_runtime_param", False) is None
-            if unset and _PassThrough is not None and descriptor and descriptor.annotation is bool:
-                param._runtime_param = _PassThrough(
-                    parameter_info=descriptor.parameter_info, annotation=bool
-                )
-        return super().parse_args(ctx, args)
 
     def format_commands(self, ctx: Context, formatter: Any) -> None:
         """The command list from the table: listing a command does not import it."""

@@ -34,8 +34,10 @@ __all__ = [
     "PART_END_TYPES",
     "RESPONSE_FAULTS",
     "SERVER_ERROR_MESSAGE",
+    "TRANSCRIPTION_FAULTS",
     "FaultSettings",
     "check_faults",
+    "permission_failure",
     "rate_limit_failure",
     "server_error_details",
     "session_expired_close",
@@ -56,6 +58,8 @@ FAULTS: dict[str, str] = {
     "expire": "sessions expire after --expire-after seconds: error session_expired, close",
     "response-failed": "the next response fails (status failed, rate_limit_exceeded with the "
     "wait time)",
+    "response-denied": "the next response fails (status failed, an authorization error: "
+    "insufficient permissions)",
     "response-incomplete": "the next response stops half way (status incomplete, content_filter)",
     "server-error": "the next response gets an error event of type server_error and fails",
     "transcription-failed": "the next input transcription fails (audio_unintelligible)",
@@ -64,8 +68,9 @@ FAULTS: dict[str, str] = {
 }
 
 #: Faults in what a session says (not in the socket): the session machine asks for them.
-RESPONSE_FAULTS = ("response-failed", "response-incomplete", "server-error")
-CONTENT_FAULTS = frozenset({*RESPONSE_FAULTS, "transcription-failed", "transcription-stalls"})
+RESPONSE_FAULTS = ("response-failed", "response-denied", "response-incomplete", "server-error")
+TRANSCRIPTION_FAULTS = ("transcription-failed", "transcription-stalls")
+CONTENT_FAULTS = frozenset({*RESPONSE_FAULTS, *TRANSCRIPTION_FAULTS})
 
 #: Faults that fire once and then switch themselves off.
 ONE_SHOT_FAULTS = frozenset({"rest-429", "rest-500", *CONTENT_FAULTS})
@@ -152,6 +157,22 @@ def rate_limit_failure(rng: random.Random) -> ResponseStatusDetails:
             message="Rate limit reached for gpt-realtime in organization org-emulator on "
             "tokens per min (TPM): Limit 40000, Used 38500, Requested 2431. Please try again "
             f"in {wait}s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+        ),
+    )
+
+
+def permission_failure() -> ResponseStatusDetails:
+    """`status_details` of a response failed by an authorization error. Reported only as
+    "insufficient permissions" (PROTOCOL.md section 11); the wording around it, the type
+    and the null code are guesses (a null code is the harsher one: nothing to match on)."""
+    return ResponseStatusDetails(
+        type="failed",
+        error=ResponseStatusError(
+            type="invalid_request_error",
+            code=None,
+            message="You have insufficient permissions for this operation. Missing scopes: "
+            "model.request. Check that you have the correct role in your organization and "
+            "project, and that your API key has the right scopes.",
         ),
     )
 

@@ -103,7 +103,13 @@ def admit(
         model = query.get("model") or (secret_model if isinstance(secret_model, str) else None)
         if not model:
             return Refusal(
-                ClientError("missing_model", "Missing required parameter: 'model'.", "model"),
+                # Reported wording (PROTOCOL.md section 11); the elided URL is a guess.
+                ClientError(
+                    "missing_model",
+                    "You must provide a model parameter, for example "
+                    "wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5",
+                    "model",
+                ),
                 CLOSE_REQUEST,
             )
         if not is_realtime_model(model):

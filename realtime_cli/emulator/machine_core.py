@@ -141,6 +141,11 @@ class MachineCore:
         #: Timing and streaming shape (`Realism.exact()` unless given).
         self.realism = realism or Realism.exact()
         self.rng = rng or self.realism.rng(0)
+        # The failure-rate draws have a stream of their own (a copy of `rng`'s): the other
+        # draws (obfuscation, delays) depend on how events interleave in real time, and a
+        # seed must give the same failures however they did.
+        self._fault_rng = random.Random()
+        self._fault_rng.setstate(self.rng.getstate())
         #: Whether a content fault (`faults.CONTENT_FAULTS`) fires now; the I/O layer
         #: passes the emulator's fault switch, one-shot faults switching off as they fire.
         self._fire = fire or (lambda name: False)
@@ -216,6 +221,18 @@ class MachineCore:
         if self.delta_pause is None or index == 0:
             return planned
         return self._now + self.delta_pause
+
+    def _content_fault(self, names: tuple[str, ...]) -> str | None:
+        """The content fault (one of `names`) that strikes now, if any: one asked for, or
+        (live mode with a failure rate) a seeded random one. Nothing is drawn at rate 0,
+        so the exact mode stays deterministic."""
+        for name in names:
+            if self._fire(name):
+                return name
+        rate = self.realism.failure_rate
+        if rate > 0 and self._fault_rng.random() < rate:
+            return self._fault_rng.choice(names)
+        return None
 
     def _drop_timers(self, key: str) -> None:
         self._timers = [timer for timer in self._timers if timer.key != key]

@@ -2,20 +2,21 @@
 
 Two modes. `Realism.exact()` (the in-process `Emulator`'s default, used by tests that need
 fixed replies) answers in the same tick, transcribes right after the commit and sends each
-transcript word with its audio. `Realism.live()` (the default of `rt emulator` and
+transcript word with its audio. `Realism.measured()` (the default of `rt emulator` and
 `make demo`) follows what was measured on the service (PROTOCOL.md section 11):
 
 - latency: `session.updated` 260 ms after `session.update`, `response.created` 280 ms and
   the first delta 480 ms after `response.create`, `committed` 150 ms after a commit,
   `rate_limits.updated` 40 ms after `response.done`, a refused commit's `error` 0.8-1 s
-  late; all scaled by `5 / speed`, since the figures were measured on a service streaming
-  about five times faster than real time;
+  late (and, a guess, every other refusal too); all scaled by `5 / speed`, since the
+  figures were measured on a service streaming about five times faster than real time;
 - input transcription 0.5-1.4 s after the commit (so two quick turns may complete out of
   order), `""` for silence;
 - text and transcript deltas as token pieces with a leading space and `obfuscation`, the
   transcript running ahead of the audio;
 - replies that read like answers (see `answers`), tool calls chosen by meaning;
-- with `failure_rate`, a seeded share of responses fail or stop (see `faults`).
+- with `failure_rate`, a seeded share of responses fail or stop, and the same share of
+  input transcriptions fail or stall (see `faults`).
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ class Realism:
     first_delta_s: float = 0.0
     committed_s: float = 0.0
     rate_limits_s: float = 0.04
-    #: A refused commit's `error` comes this late, after later events.
-    commit_error_s: tuple[float, float] = (0.0, 0.0)
+    #: A refused event's `error` comes this late, after later events (measured for a
+    #: commit; the same for every refusal is a guess).
+    error_s: tuple[float, float] = (0.0, 0.0)
     transcription_s: tuple[float, float] = (0.0, 0.0)
     #: Milliseconds of speech the audio transcript runs ahead of the audio.
     transcript_lead_ms: float = 0.0
-    #: Share of responses that fail or stop on their own (seeded), 0 to 1.
+    #: Share of responses that fail or stop, and of input transcriptions that fail or
+    #: stall, on their own (seeded), 0 to 1.
     failure_rate: float = 0.0
     seed: int = 0
 
@@ -70,7 +73,7 @@ class Realism:
             first_delta_s=0.48 * scale,
             committed_s=0.15 * scale,
             rate_limits_s=0.04 * scale,
-            commit_error_s=(0.8 * scale, 1.0 * scale),
+            error_s=(0.8 * scale, 1.0 * scale),
             transcription_s=(0.5 * scale, 1.4 * scale),
             # A guess: the capture shows text well ahead of audio, not by how much.
             transcript_lead_ms=2000.0,

@@ -13,6 +13,7 @@ from realtime_cli.emulator.errors import ClientError
 from realtime_cli.emulator.faults import (
     RESPONSE_FAULTS,
     SERVER_ERROR_MESSAGE,
+    permission_failure,
     rate_limit_failure,
     server_error_details,
 )
@@ -27,9 +28,8 @@ from realtime_cli.emulator.machine_core import (
 from realtime_cli.emulator.mcp_replies import McpApprovalPlan, McpCallPlan
 from realtime_cli.emulator.realism import token_pieces
 from realtime_cli.emulator.replies import FunctionPlan, Plan, plan_reply
-from realtime_cli.emulator.session_config import (
-    check_response_params,
-)
+from realtime_cli.emulator.service_rules import check_item
+from realtime_cli.emulator.session_config import check_response_params
 from realtime_cli.emulator.synth import SAMPLE_RATE, Speech, speak, word_pieces
 from realtime_cli.protocol import (
     UNSET,
@@ -130,6 +130,9 @@ class Responses(MachineCore):
                     )
                 context.append(found)
             else:
+                # An inline item is held to what `conversation.item.create` would accept;
+                # that response.create refuses it the same way is a guess (the harsher one).
+                check_item(entry, f"response.input[{index}]")
                 context.append(entry)
         return context
 
@@ -221,20 +224,9 @@ class Responses(MachineCore):
         budget = max_tokens if isinstance(max_tokens, int) else None
         speed = out.speed if isinstance(out.speed, float | int) else 1.0
         active.generator = self._run_response(
-            active, plan, self._response_fault(), budget, float(speed)
+            active, plan, self._content_fault(RESPONSE_FAULTS), budget, float(speed)
         )
         self._step(active)
-
-    def _response_fault(self) -> str | None:
-        """The content fault this response suffers, if any: one asked for, or (live mode
-        with a failure rate) a seeded random one."""
-        for name in RESPONSE_FAULTS:
-            if self._fire(name):
-                return name
-        rate = self.realism.failure_rate
-        if rate > 0 and self.rng.random() < rate:
-            return self.rng.choice(RESPONSE_FAULTS)
-        return None
 
     def _run_response(
         self,
@@ -249,8 +241,11 @@ class Responses(MachineCore):
             yield self._now + created
         self._emit(ResponseCreated(event_id=self._eid(), response=active.response))
         active.created_sent = True
-        if fault == "response-failed":
-            self._finish(active, "failed", rate_limit_failure(self.rng))
+        if fault in ("response-failed", "response-denied"):
+            denied = fault == "response-denied"
+            self._finish(
+                active, "failed", permission_failure() if denied else rate_limit_failure(self.rng)
+            )
             return
         wait = self.realism.first_delta_s - created
         if wait > 0:

@@ -12,12 +12,14 @@ from realtime_cli.protocol import (
     ConversationItemCreate,
     ConversationItemTruncate,
     InputAudioBufferAppend,
+    Item,
     MessageItem,
 )
 
 __all__ = [
     "MAX_APPEND_BYTES",
     "check_append",
+    "check_item",
     "check_item_create",
     "check_metadata",
     "check_truncate_values",
@@ -50,10 +52,15 @@ def check_append(event: InputAudioBufferAppend) -> None:
 
 
 def check_item_create(event: ConversationItemCreate) -> None:
+    """`conversation.item.create`: the item by the rules of `check_item`."""
+    check_item(event.item, "item")
+
+
+def check_item(item: Item, path: str) -> None:
     """The service cannot create assistant audio (PROTOCOL.md section 2, the docs' table):
     an assistant message with an `output_audio` part (or the beta `audio`) is refused,
-    transcript or not."""
-    item = event.item
+    transcript or not. `path` names the item in the error's `param`: `item` in
+    `conversation.item.create`, `response.input[i]` in `response.create`."""
     if not isinstance(item, MessageItem) or item.role != "assistant":
         return
     for index, part in enumerate(item.content):
@@ -63,7 +70,7 @@ def check_item_create(event: ConversationItemCreate) -> None:
                 "invalid_value",
                 f"Invalid value: '{part.type}'. Assistant messages cannot be created with "
                 "audio content; supported values are: 'output_text'.",
-                f"item.content[{index}].type",
+                f"{path}.content[{index}].type",
             )
 
 

@@ -80,22 +80,24 @@ class SessionMachine(SessionUpdates, InputAudio, Transcription, ItemEvents, McpC
         if self.close_request is not None:
             return self._flush()
         if incoming.error is not None:
-            self._error(incoming.error, incoming.event_id)
+            self._refuse(incoming.error, incoming.event_id)
         elif incoming.closes:
             self._on_session_close()
         elif incoming.event is not None:
             try:
                 self._dispatch(incoming.event)
             except ClientError as exc:
-                if isinstance(incoming.event, InputAudioBufferCommit):
-                    # Observed: a refused commit is answered 0.8-1 s later, after the next
-                    # commit's `committed` (errors are not in request order).
-                    low, high = self.realism.commit_error_s
-                    delay = self.rng.uniform(low, high) if high > 0 else 0.0
-                    self._later(delay, partial(self._error, exc, incoming.event_id))
-                else:
-                    self._error(exc, incoming.event_id)
+                self._refuse(exc, incoming.event_id)
         return self._flush()
+
+    def _refuse(self, error: ClientError, event_id: str | None) -> None:
+        """Answer a refused client event with its `error`, late in live mode. Observed: a
+        refused commit is answered 0.8-1 s later, after the next commit's `committed`
+        (errors are not in request order). That every refusal is as late is a guess (the
+        harsher one: a client must match errors by `event_id`, never by position)."""
+        low, high = self.realism.error_s
+        delay = self.rng.uniform(low, high) if high > 0 else 0.0
+        self._later(delay, partial(self._error, error, event_id))
 
     def advance(self, now: float) -> list[BaseServerEvent]:
         """Run every timer due by `now` (response deltas, rate limits)."""

@@ -8,6 +8,7 @@ import math
 import msgspec
 import numpy as np
 
+from realtime_cli.emulator.faults import TRANSCRIPTION_FAULTS
 from realtime_cli.emulator.formats import decode_samples
 from realtime_cli.emulator.machine_core import MachineCore, text_tokens
 from realtime_cli.emulator.realism import token_pieces
@@ -31,6 +32,8 @@ __all__ = ["Transcription"]
 LOGPROBS_INCLUDE = "item.input_audio_transcription.logprobs"
 #: Seconds between two transcription deltas sent during speech (at the measured speed).
 SPEECH_DELTA_S = 0.25
+#: The start of an unscripted transcript, the part known while the user still speaks.
+SPEECH_PREFIX = "Speech of"
 #: RMS level (of full scale) below which committed audio is silence.
 SILENCE_RMS = 0.003
 
@@ -51,13 +54,15 @@ class Transcription(MachineCore):
         if queued is not None:
             text, delay = queued.text, queued.delay
         else:
-            text, delay = self._default_transcript(audio_ms, audio), None
+            heard = self._early_pieces.get(target, 0) > 0
+            text, delay = self._default_transcript(audio_ms, audio, heard=heard), None
         if delay is None:
             low, high = self.realism.transcription_s
             delay = self.rng.uniform(low, high) if high > 0 else 0.0
-        failed = self._fire("transcription-failed")
+        fault = self._content_fault(TRANSCRIPTION_FAULTS)
+        failed = fault == "transcription-failed"
         # Reported: deltas sometimes stop mid-item, and neither `completed` nor `failed` comes.
-        stalls = not failed and self._fire("transcription-stalls")
+        stalls = fault == "transcription-stalls"
         # The deltas come a little before `completed` (1.2 s vs 1.4 s in one probe).
         self._later(
             delay * 0.85,
@@ -70,14 +75,17 @@ class Transcription(MachineCore):
         """Live mode, a streaming transcription model: deltas while the user still speaks,
         already naming the item the speech will become (PROTOCOL.md section 11)."""
         config = self._input_config().transcription
-        queued = self.script.peek_transcript()
-        if not self.realism.live or queued is None or not isinstance(config, AudioTranscription):
+        if not self.realism.live or not isinstance(config, AudioTranscription):
             return
         if config.model in (UNSET, None, "whisper-1"):
             return
+        queued = self.script.peek_transcript()
+        # Unscripted speech is transcribed as its length ("Speech of 1.2 seconds."), known
+        # only at the commit; its first words are not, so they stream during speech.
+        text = queued.text if queued is not None else SPEECH_PREFIX
         step = self.realism.committed_s / 0.15 * SPEECH_DELTA_S  # scaled like the rest
         self._early_pieces[target] = 0
-        for index, piece in enumerate(token_pieces(queued.text)):
+        for index, piece in enumerate(token_pieces(text)):
 
             def send(piece: str = piece) -> None:
                 self._early_pieces[target] = self._early_pieces.get(target, 0) + 1
@@ -85,20 +93,23 @@ class Transcription(MachineCore):
 
             self._schedule(self._now + (index + 1) * step, f"speech-{target}", send)
 
-    def _default_transcript(self, audio_ms: float, audio: bytes) -> str:
-        if not self.realism.live:
-            return f"Speech of {audio_ms / 1000:.1f} seconds."
+    def _default_transcript(self, audio_ms: float, audio: bytes, *, heard: bool) -> str:
+        """What unscripted audio transcribes as: its length, or `""` for silence in live
+        mode (unless words of it were already sent during speech)."""
+        spoken = f"{SPEECH_PREFIX} {audio_ms / 1000:.1f} seconds."
+        if not self.realism.live or heard:
+            return spoken
         samples = decode_samples(audio, self._input_format()).astype(np.float64)
         level = float(np.sqrt(np.mean(samples**2))) / 32768 if len(samples) else 0.0
         # Silence transcribes as "" on the service; audible audio the emulator cannot
         # understand is described by its length.
-        return "" if level < SILENCE_RMS else f"Speech of {audio_ms / 1000:.1f} seconds."
+        return "" if level < SILENCE_RMS else spoken
 
     def _transcript_deltas(
         self, target: str, model: str, text: str, failed: bool, *, stalls: bool = False
     ) -> None:
         early = self._early_pieces.pop(target, 0)
-        if failed or not text:
+        if not text:
             return
         include = self.session.include if isinstance(self.session.include, list) else []
         with_logprobs = LOGPROBS_INCLUDE in include
@@ -108,8 +119,10 @@ class Transcription(MachineCore):
         else:
             pieces = token_pieces(text) if self.realism.live else word_pieces(text)
         # Stalled: the first half of the pieces (none of a single one, whisper-1's whole
-        # transcript), then nothing more for this item.
-        end = len(pieces) // 2 if stalls else len(pieces)
+        # transcript), then nothing more for this item. Failed: the same half, then `failed`;
+        # that deltas precede a failure is a guess (the harsher one: the client must take
+        # back text it may have shown; a streaming model's deltas during speech do precede it).
+        end = len(pieces) // 2 if stalls or failed else len(pieces)
         # What went out while the user was speaking is not sent again.
         for piece in pieces[early:end]:
             self._user_delta(target, piece, with_logprobs=with_logprobs)

@@ -86,7 +86,10 @@ class AudioPump:
 
     async def _send_or_stall(self, frame: Any) -> None:
         try:
-            await asyncio.wait_for(self._send(frame), self.stall_s)
+            # Not wait_for: on Python 3.11 it swallows a cancellation that arrives as the send
+            # completes, and the sender then outlives the pump, waiting for frames forever.
+            async with asyncio.timeout(self.stall_s):
+                await self._send(frame)
         except TimeoutError:
             self.stalls += 1
             if self._on_stall is not None:

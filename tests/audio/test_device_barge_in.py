@@ -8,7 +8,6 @@ import asyncio
 import random
 import statistics
 import threading
-import time
 
 import pytest
 
@@ -52,13 +51,14 @@ def test_barge_in_stays_prompt_while_a_slow_sync_tool_runs(
     virtual_audio: VirtualAudio,
 ) -> None:
     started = threading.Event()
+    release = threading.Event()
     finished = threading.Event()
 
     @tool(cancel_on_interrupt=False)
     def lookup() -> str:
         """A slow lookup (a plain def that blocks)."""
         started.set()
-        time.sleep(3.0)
+        release.wait(timeout=30)  # runs until the trial is over (not a fixed time)
         finished.set()
         return "found"
 
@@ -74,8 +74,11 @@ def test_barge_in_stays_prompt_while_a_slow_sync_tool_runs(
                 emu, virtual_audio.env, 0.5, tools=[lookup], prelude=start_the_tool
             )
 
-    result = asyncio.run(trial())
-    assert not finished.is_set()  # the tool was still running through the barge-in
+    try:
+        result = asyncio.run(trial())
+        assert not finished.is_set()  # the tool was still running through the barge-in
+    finally:
+        release.set()
     assert result.underruns == 0, result
     assert result.audible_stop_ms is not None and result.audible_stop_ms <= TARGET_MS, result
     assert abs(result.truncate_error_ms) <= TARGET_MS, result

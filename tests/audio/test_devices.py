@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,11 @@ def fake_sd(monkeypatch: pytest.MonkeyPatch) -> FakeSoundDevice:
     fake = FakeSoundDevice()
     for module in (devices, capture, playback):
         monkeypatch.setattr(module, "load_sounddevice", lambda: fake)
+    # The speaker dates each block and each cut by time.monotonic(): on a real device the
+    # time between a block and a flush is time played. Here the test drives the callbacks,
+    # so the clock stands still; with a real one, a loaded machine's delay before flush()
+    # would count as audio heard.
+    monkeypatch.setattr(playback, "time", SimpleNamespace(monotonic=lambda: 1000.0))
     return fake
 
 

@@ -94,6 +94,31 @@ def test_a_restarted_far_end_makes_aec_half_duplex_until_it_has_converged_again(
     assert canceller.echo_path_db < -3.0  # what it knows of the room's level stays
 
 
+def test_a_host_move_of_the_timeline_makes_aec_recheck_for_half_a_second(answer) -> None:
+    far, mic = answer
+    canceller = Aec3Canceller()
+    split = 7 * RATE // FRAME * FRAME
+    _run(canceller, mic[:split], far[:split])
+    assert canceller.converged
+    canceller.far_end_restarted(moved=True)
+    assert not canceller.converged
+    # Half a second of answer later (some of it pauses), not yet; within 1.5 s, again.
+    _run(canceller, mic[split : split + RATE // 2], far[split : split + RATE // 2])
+    assert not canceller.converged
+    _run(
+        canceller,
+        mic[split + RATE // 2 : split + 2 * RATE],
+        far[split + RATE // 2 : split + 2 * RATE],
+    )
+    assert canceller.converged
+    # A move while still relearning after a restart does not shorten the restart's wait.
+    canceller.far_end_restarted()
+    _run(canceller, mic[split : split + RATE], far[split : split + RATE])
+    canceller.far_end_restarted(moved=True)
+    _run(canceller, mic[split + RATE : split + 2 * RATE], far[split + RATE : split + 2 * RATE])
+    assert not canceller.converged
+
+
 def test_gate_attenuates_while_the_far_end_plays_and_reopens_after_the_tail() -> None:
     words = speech_like("one two three four five six seven")
     far = np.concatenate([words, np.zeros(2 * RATE, np.float32)])
@@ -131,3 +156,39 @@ def test_a_missing_canceller_falls_back_to_gate_with_one_line(monkeypatch) -> No
     assert canceller.mode == "gate"
     assert len(lines) == 1 and "\n" not in lines[0]
     assert "pywebrtc-audio" in lines[0] and "gate" in lines[0]
+
+
+def _run_unpaired(canceller: Aec3Canceller, mic, far, *, lost_from: int, hint: bool):
+    """`_run`, but from sample `lost_from` on the pairing sits on a stretch nothing was
+    played in (the reference is silent) while the speaker goes on playing; `hint`: the
+    canceller is told how loud the blocks handed to the speaker just before were."""
+    n = mic.size // FRAME * FRAME
+    pcm = to_pcm16(mic[:n])
+    out = np.empty(n, dtype=np.int16)
+    silent = np.zeros(FRAME, np.float32)
+    for i in range(0, n, FRAME):
+        lost = i >= lost_from
+        recent = float(block_levels_db(far[max(0, i - RATE // 2) : i + FRAME]).max())
+        out[i : i + FRAME] = canceller.process(
+            pcm[i : i + FRAME],
+            silent if lost else far[i : i + FRAME],
+            recent_far_db=recent if hint else None,
+        )
+    return out.astype(np.float32) / 32768.0
+
+
+def test_echo_is_suppressed_where_a_broken_timeline_pairs_it_with_silence(answer) -> None:
+    # Replays a loaded machine: the speaker's callbacks starved for 40-300 ms at a time,
+    # the timeline broke off again and again and the pairing landed on a stretch where
+    # the reference says nothing played, while the microphone held the echo at -21 dBFS.
+    # AEC3 has nothing to cancel with; what the speaker was handed just before (by write
+    # time, no time stamp involved) must still mark those blocks as echo.
+    far, mic = answer
+    lost_from = 7 * RATE // FRAME * FRAME  # AEC3 has converged (2 s of echo heard)
+    lost = slice(lost_from + RATE // 2, mic.size)  # the old stretch's echo has died down
+    blind = _run_unpaired(Aec3Canceller(), mic, far, lost_from=lost_from, hint=False)
+    canceller = Aec3Canceller()
+    told = _run_unpaired(canceller, mic, far, lost_from=lost_from, hint=True)
+    assert canceller.converged
+    assert block_levels_db(blind[lost]).max() > -30.0  # the leak a detector takes for a user
+    assert block_levels_db(told[lost]).max() < -45.0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from realtime_cli.audio.echo_canceller import PassThrough
 from realtime_cli.audio.echo_control import EchoControl
-from realtime_cli.audio.far_end import FarEndReference
+from realtime_cli.audio.far_end import RECENT_WINDOW_S, FarEndReference
 from realtime_cli.audio.sample_clock import SampleClock
 
 RATE = 24000
@@ -73,14 +75,27 @@ class _Recording(PassThrough):
 
     def __init__(self) -> None:
         self.fars: list[np.ndarray] = []
+        self.recent: list[float | None] = []
         self.restarts = 0
+        self.moves = 0
 
-    def far_end_restarted(self) -> None:
+    def far_end_restarted(self, *, moved: bool = False) -> None:
         self.restarts += 1
+        self.moves += moved
 
-    def process(self, near, far):
+    def process(self, near, far, *, recent_far_db=None):
         self.fars.append(far.copy())
+        self.recent.append(recent_far_db)
         return near
+
+
+def _ramped() -> tuple[_Recording, EchoControl, FarEndReference]:
+    """A recording canceller behind an echo control whose reference holds a 4 s ramp (each
+    sample's value is its timeline position)."""
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    echo.reference.write(np.arange(4 * RATE, dtype=np.float32))
+    return canceller, echo, echo.reference
 
 
 def test_echo_control_pairs_frames_by_time_not_by_arrival() -> None:
@@ -204,11 +219,7 @@ def test_a_restart_moves_the_pairing_by_the_jump_of_the_timeline_only() -> None:
     # (the clock target moved, the room did not). A barge-in restarts the output stream:
     # the timeline now meets the DAC 25 ms sooner. The reference must jump by those 25 ms
     # exactly, not to the wandered clock target (a 5 ms step AEC3 would have to relearn).
-    canceller = _Recording()
-    echo = EchoControl(canceller)
-    ref = echo.reference
-    ramp = np.arange(4 * RATE, dtype=np.float32)
-    ref.write(ramp)
+    canceller, echo, ref = _ramped()
     _stream(ref, 0, 200, 0.030, 10.0)
     frame = np.zeros(480, dtype=np.int16)
     at = 10.5
@@ -224,7 +235,7 @@ def test_a_restart_moves_the_pairing_by_the_jump_of_the_timeline_only() -> None:
     assert canceller.restarts == 1  # the canceller relearns after a restart...
 
 
-def test_only_the_speakers_own_restarts_make_the_canceller_relearn() -> None:
+def test_every_break_of_the_timeline_makes_the_canceller_relearn() -> None:
     canceller = _Recording()
     echo = EchoControl(canceller)
     ref = echo.reference
@@ -232,13 +243,79 @@ def test_only_the_speakers_own_restarts_make_the_canceller_relearn() -> None:
     frame = np.zeros(480, dtype=np.int16)
     _stream(ref, 0, 100, 0.030, 10.0)
     echo.process(frame, 10.5)
+    assert canceller.restarts == 0
     _stream(ref, 100 * 240, 100, 0.060, 11.0)  # a 30 ms jump the host made on its own
     echo.process(frame, 11.5)
-    assert ref.breaks == 1 and ref.restarts == 0 and canceller.restarts == 0
+    assert ref.breaks == 1 and ref.restarts == 0 and canceller.restarts == 1
+    assert canceller.moves == 1  # a host's move, not a restart
     ref.restart()
     ref.anchor(200 * 240, 12.02, estimated=True)  # left out: the device has DAC times
     echo.process(frame, 12.0)
-    assert canceller.restarts == 0  # not yet: the new stream has no real time yet
+    assert canceller.restarts == 1  # not yet: the new stream has no real time yet
     _stream(ref, 201 * 240, 3, 0.005, 12.01)
     echo.process(frame, 12.02)
-    assert ref.breaks == 2 and ref.restarts == 1 and canceller.restarts == 1
+    assert ref.breaks == 2 and ref.restarts == 1 and canceller.restarts == 2
+    assert canceller.moves == 1
+
+
+def _stamps(ref: FarEndReference, start: int, offsets_ms: list[float], t0: float) -> None:
+    """10 ms callbacks from block `start`, block i's DAC time off the nominal line (30 ms
+    ahead of t0 + 10 ms per block) by offsets_ms[i]."""
+    for i, off in enumerate(offsets_ms):
+        block = start + i
+        ref.anchor(block * 240, t0 + block * 0.01 + 0.030 + off / 1000)
+
+
+def test_an_underrun_that_moves_the_timeline_by_13_ms_is_a_break_and_moves_the_pairing() -> None:
+    # Replays what a loaded machine did (a self-interruption 2.5 s later): two callbacks
+    # came late, the host played a block of silence, and from then on every block reached
+    # the DAC 13 ms later. Consecutive anchors differ by 13 ms at most, under the 20 ms
+    # jump threshold; the step must still be seen, the pairing move with it and the
+    # canceller relearn.
+    canceller, echo, ref = _ramped()
+    rng = np.random.default_rng(1)
+    _stamps(ref, 0, list(rng.normal(0.0, 0.1, 200)), 10.0)
+    frame = np.zeros(480, dtype=np.int16)
+    at = 11.5
+    echo.process(frame, at)
+    before = int(canceller.fars[-1][0])
+    _stamps(ref, 200, [6.0, 13.0, *rng.normal(13.0, 0.1, 20)], 10.0)
+    assert ref.breaks == 1 and ref.steps == 1 and ref.restarts == 0
+    echo.process(frame, at + 0.02)
+    # The same ADC instant now meets 13 ms (312 samples) older far-end samples.
+    assert int(canceller.fars[-1][0]) == pytest.approx(before + 480 - 312, abs=5)
+    assert canceller.restarts == 1
+    # The new offset is the expected one now: no further breaks while it holds.
+    _stamps(ref, 222, list(rng.normal(13.0, 0.1, 100)), 10.0)
+    assert ref.breaks == 1
+
+
+def test_jittery_stamps_and_slow_drift_are_not_steps() -> None:
+    # Under load single stamps are 10 ms off either way (bursts), and two devices drift
+    # apart by 0.25 ms/s: neither is a step of the timeline.
+    ref = FarEndReference()
+    rng = np.random.default_rng(2)
+    jitter = [float(j) if rng.random() < 0.3 else 0.0 for j in rng.uniform(-10, 10, 3000)]
+    drift = [b * 0.0025 for b in range(3000)]  # 0.25 ms/s, 7.5 ms in 30 s
+    _stamps(ref, 0, [j + d for j, d in zip(jitter, drift, strict=True)], 10.0)
+    assert ref.breaks == 0 and ref.steps == 0
+
+
+def test_the_level_written_shortly_before_a_frame_does_not_rest_on_time_stamps() -> None:
+    canceller = _Recording()
+    echo = EchoControl(canceller)
+    ref = echo.reference
+    before = time.monotonic()
+    ref.write(np.full(240, 0.1, dtype=np.float32))  # -20 dBFS
+    ref.write(np.zeros(240, dtype=np.float32))
+    after = time.monotonic()
+    assert ref.recent_level_db(after, after + 0.02) == pytest.approx(-20.0, abs=0.01)
+    # Written after the frame: cannot be in its echo. Long before it: its echo has died.
+    assert ref.recent_level_db(before - 1.0, before - 0.9) == -120.0
+    assert ref.recent_level_db(after + RECENT_WINDOW_S + 0.01, after + 1.0) == -120.0
+    # The pairing's clock places this frame far from anything played (a broken timeline):
+    # the canceller still learns that loud audio went to the speaker just before.
+    ref.clock.anchor(0, after - 100.0)
+    echo.process(np.zeros(480, dtype=np.int16), after)
+    assert not canceller.fars[-1].any()
+    assert canceller.recent[-1] == pytest.approx(-20.0, abs=0.01)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
+from signal import SIGKILL
 
 import numpy as np
 import pytest
@@ -16,7 +21,7 @@ from realtime_cli.audio.playback import SoundDeviceSpeaker
 from realtime_cli.audio.wavfile import write_wav
 from tests.audio.monitor_tap import MonitorTap
 from tests.audio.signals import tone, tone_pcm16
-from tests.audio.virtual_audio import VirtualAudio
+from tests.audio.virtual_audio import VirtualAudio, missing_reason
 
 pytestmark = pytest.mark.virtual_audio
 
@@ -106,3 +111,50 @@ def test_microphone_captures_the_virtual_microphone(
     assert np.fft.rfftfreq(steady.size, 1 / 24000)[int(np.argmax(spectrum))] == pytest.approx(
         1000, abs=5
     )
+
+
+_STARTS_AND_WAITS = """
+import sys, time
+from pathlib import Path
+from tests.audio.virtual_audio import VirtualAudio
+va = VirtualAudio(Path(sys.argv[1]))
+va.start()
+va.room_noise(-60.0)
+print(*(p.pid for p in va._procs), flush=True)
+time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has ended; whoever adopted it has not reaped it yet
+
+
+def test_a_killed_owner_leaves_no_pulseaudio_behind(tmp_path: Path) -> None:
+    # A test or bench run killed by a timeout never reaches stop(): the server, its keep-alive
+    # readers and the room noise must still end with it.
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _STARTS_AND_WAITS, str(tmp_path)],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert owner.stdout is not None
+    pids = [int(pid) for pid in owner.stdout.readline().split()]
+    try:
+        assert len(pids) == 5 and all(_running(pid) for pid in pids)  # server, 2 readers, noise
+        owner.kill()
+        owner.wait()
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in pids if _running(pid)] == []
+    finally:
+        owner.kill()
+        for pid in pids:
+            if _running(pid):
+                os.kill(pid, SIGKILL)

@@ -13,7 +13,10 @@ API at them through the ALSA pulse plugin (ALSA_CONFIG_PATH):
 its own microphone; `room_noise()` adds white noise to the microphone.
 
 Needs the Debian packages pulseaudio, pulseaudio-utils and libasound2-plugins (plus
-libportaudio2). Only processes started here are stopped, by their PIDs.
+libportaudio2). Only processes started here are stopped, by their PIDs. Each is started
+through `setpriv --pdeathsig TERM` (util-linux): the kernel ends it when the process that
+started it dies, so a test or bench run killed by a timeout (no `stop()`) leaves no
+pulseaudio behind.
 """
 
 from __future__ import annotations
@@ -54,6 +57,14 @@ except (BrokenPipeError, KeyboardInterrupt):
 """
 # handle_underrun false: the plugin would otherwise turn a server underrun into an ALSA xrun,
 # and PortAudio's xrun recovery can restart the stream over and over.
+
+
+def _dies_with_us(argv: list[str]) -> list[str]:
+    """`argv` ending with this process (SIGTERM when it dies, even by SIGKILL) where
+    setpriv exists. The kernel watches the thread that forks: call from the main thread."""
+    if shutil.which("setpriv") is None:
+        return argv
+    return ["setpriv", "--pdeathsig", "TERM", "--", *argv]
 
 
 def missing_reason() -> str | None:
@@ -113,8 +124,8 @@ class VirtualAudio:
         # -n: none of the system's modules (udev, ALSA cards, D-Bus); root only warns.
         self._procs.append(
             subprocess.Popen(
-                ["pulseaudio", "-n", "-F", str(script), "--daemonize=no",
-                 "--exit-idle-time=-1", "--log-target=stderr"],
+                _dies_with_us(["pulseaudio", "-n", "-F", str(script), "--daemonize=no",
+                               "--exit-idle-time=-1", "--log-target=stderr"]),
                 env=server_env, stdout=log, stderr=log, start_new_session=True,
             )
         )  # fmt: skip
@@ -127,8 +138,9 @@ class VirtualAudio:
         for sink in ("vspeaker", "vmic_feed"):
             self._procs.append(
                 subprocess.Popen(
-                    ["parec", f"--device={sink}.monitor", "--raw", "--format=s16le",
-                     "--channels=1", f"--rate={RATE}", f"--latency-msec={_KEEPALIVE_MS}"],
+                    _dies_with_us(["parec", f"--device={sink}.monitor", "--raw",
+                                   "--format=s16le", "--channels=1", f"--rate={RATE}",
+                                   f"--latency-msec={_KEEPALIVE_MS}"]),
                     env=self._client_env(), stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL, start_new_session=True,
                 )
@@ -145,7 +157,7 @@ class VirtualAudio:
     def feed_microphone(self, wav: Path) -> subprocess.Popen[bytes]:
         """Play a WAV file into the virtual microphone (returns the paplay process)."""
         proc = subprocess.Popen(
-            ["paplay", "--device=vmic_feed", str(wav)],
+            _dies_with_us(["paplay", "--device=vmic_feed", str(wav)]),
             env=self._client_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -193,12 +205,12 @@ class VirtualAudio:
         """White noise at `level_dbfs` RMS into the microphone until `noise_off()`."""
         self.noise_off()
         generator = subprocess.Popen(
-            [sys.executable, "-c", _NOISE, str(level_dbfs)],
+            _dies_with_us([sys.executable, "-c", _NOISE, str(level_dbfs)]),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         player = subprocess.Popen(
-            ["pacat", "--playback", "--raw", "--format=s16le", f"--rate={RATE}",
-             "--channels=1", "--device=vmic_feed", "--latency-msec=50"],
+            _dies_with_us(["pacat", "--playback", "--raw", "--format=s16le", f"--rate={RATE}",
+                           "--channels=1", "--device=vmic_feed", "--latency-msec=50"]),
             stdin=generator.stdout, env=self._client_env(), stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip

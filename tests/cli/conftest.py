@@ -161,12 +161,22 @@ def rt(
     )
 
 
+@dataclass
+class SilentServer:
+    """A server that accepts connections and never answers."""
+
+    base_url: str
+    #: Set once a client has connected: it is then waiting for an answer.
+    accepted: threading.Event
+
+
 @pytest.fixture
-def silent_server() -> Iterator[str]:
-    """The base URL of a server that accepts connections and never answers."""
+def silent_listener() -> Iterator[SilentServer]:
+    """A server that accepts connections and never answers, and tells when one came."""
     listener = socket.create_server(("127.0.0.1", 0))
     held: list[socket.socket] = []
     stop = threading.Event()
+    accepted = threading.Event()
 
     def accept() -> None:
         listener.settimeout(0.1)
@@ -177,17 +187,24 @@ def silent_server() -> Iterator[str]:
                 continue
             except OSError:
                 return
+            accepted.set()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        yield SilentServer(f"http://127.0.0.1:{listener.getsockname()[1]}/v1", accepted)
     finally:
         stop.set()
         thread.join(timeout=5)
         listener.close()
         for conn in held:
             conn.close()
+
+
+@pytest.fixture
+def silent_server(silent_listener: SilentServer) -> str:
+    """The base URL of a server that accepts connections and never answers."""
+    return silent_listener.base_url
 
 
 @pytest.fixture(scope="module")

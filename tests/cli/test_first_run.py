@@ -17,7 +17,7 @@ import pytest
 
 from realtime_cli.audio.wavfile import read_wav, wav_info
 from tests.audio.virtual_audio import VirtualAudio
-from tests.cli.conftest import Emu, Run, rt, rt_environ
+from tests.cli.conftest import Emu, Run, SilentServer, rt, rt_environ
 
 DEMO = Path(__file__).resolve().parent.parent.parent / "demo" / "hello.wav"
 #: Nothing listens here: a command that tried to connect would fail with "refused".
@@ -250,16 +250,18 @@ def test_failed_connect_keeps_the_earlier_recordings_at_those_paths(tmp_path: Pa
     assert list(tmp_path.glob(".*rt-part")) == []
 
 
-def _interrupt_after(args: list[str], base_url: str, home: Path, wait_s: float) -> Run:
+def _interrupt_connecting(args: list[str], server: SilentServer, home: Path) -> Run:
     process = subprocess.Popen(
         [sys.executable, "-m", "realtime_cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
-        env=rt_environ(base_url, home=home),
+        env=rt_environ(server.base_url, home=home),
     )
-    time.sleep(wait_s)
+    # Once connected, not after a fixed time: a loaded machine can take more than 1.5 s to
+    # import rt, and a SIGINT then is Python's own traceback, not rt's.
+    assert server.accepted.wait(timeout=30), f"rt never connected to {server.base_url}"
     assert process.poll() is None, process.communicate()
     sent = time.monotonic()
     process.send_signal(signal.SIGINT)
@@ -280,10 +282,10 @@ def _interrupt_after(args: list[str], base_url: str, home: Path, wait_s: float) 
     ids=["talk", "text", "token", "call"],
 )
 def test_ctrl_c_while_connecting_ends_at_once_with_130(
-    args: list[str], silent_server: str, tmp_path: Path
+    args: list[str], silent_listener: SilentServer, tmp_path: Path
 ) -> None:
     args = [arg.format(tmp=tmp_path) for arg in args]
-    run = _interrupt_after(args, silent_server, tmp_path, wait_s=1.5)
+    run = _interrupt_connecting(args, silent_listener, tmp_path)
     assert run.code == 130, run.err
     assert not (tmp_path / "reply.wav").exists()
     assert run.err.strip().splitlines()[-1] == "rt: interrupted"
@@ -348,14 +350,22 @@ def test_ctrl_c_while_reconnecting_ends_at_once(tmp_path: Path) -> None:
     )
     assert emulator.stdout is not None
     base_url = emulator.stdout.readline().strip().removeprefix("base_url: ")
+    log = tmp_path / "events.jsonl"
     talk = subprocess.Popen(
         [sys.executable, "-m", "realtime_cli", "talk", "--input-file", str(DEMO),
-         "--output-file", str(tmp_path / "reply.wav"), "--plain", "--max-seconds", "60"],
+         "--output-file", str(tmp_path / "reply.wav"), "--plain", "--max-seconds", "60",
+         "--log", str(log)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=rt_environ(base_url, home=tmp_path),
     )  # fmt: skip
     try:
-        time.sleep(4)
+        # Killed while the user speaks (about 3 s in on an idle machine; a fixed 4 s could
+        # come before the session is even set up on a loaded one).
+        deadline = time.monotonic() + 30
+        speaking = '"input_audio_buffer.speech_started"'
+        while speaking not in (log.read_text() if log.exists() else ""):
+            assert talk.poll() is None and time.monotonic() < deadline, talk.communicate()
+            time.sleep(0.05)
         emulator.kill()
         emulator.wait()
         time.sleep(2)

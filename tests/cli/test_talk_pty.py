@@ -170,6 +170,9 @@ def test_push_to_talk_with_space_on_a_live_microphone_then_ctrl_c(
     assert not _cbreak(run.initial_modes)
     run.wait_for(lambda t: "hold SPACE to talk" in t.text(), "the push-to-talk hint")
     assert _cbreak(run.modes())  # keys are read one by one, unechoed; Ctrl-C stays a signal
+    # The hint comes before the connection; the microphone starts once connected, and the
+    # speech fed below must not play into a stream not yet open.
+    run.wait_for(lambda t: "● listening" in t.text(), "the connected session")
     run.write(b" ")
     run.wait_for(lambda t: "● talking" in t.text(), "the talking state")
     assert "release or press SPACE to send" in _line(run.terminal, "● talking")
@@ -217,6 +220,8 @@ def test_with_the_echo_gate_a_key_interrupts_the_assistant(
     )  # fmt: skip
     pty_runs.append(run)
     run.wait_for(lambda t: "press SPACE to interrupt" in t.text(), "the echo gate's hint")
+    # The hint comes before the connection: speech fed earlier could miss the microphone.
+    run.wait_for(lambda t: "● listening" in t.text(), "the connected session")
     virtual_audio.feed_microphone(DEMO).wait(timeout=30)
     run.wait_for(lambda t: "● speaking" in t.text(), "the assistant speaking")
     run.write(b" ")

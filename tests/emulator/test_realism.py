@@ -7,10 +7,13 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
+
 from realtime_cli.emulator import Emulator
 from realtime_cli.emulator.realism import Realism, token_pieces
 from realtime_cli.protocol import (
     ConversationItemInputAudioTranscriptionCompleted,
+    ConversationItemInputAudioTranscriptionFailed,
     Error,
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
@@ -214,6 +217,14 @@ def test_faults_on_request_fail_stop_and_err_like_the_service() -> None:
             assert "Please try again in " in error.message
             assert "response-failed" not in emu.faults  # one-shot
 
+            emu.faults.add("response-denied")
+            await client.send({"type": "response.create"})
+            done = (await client.recv_until("response.done"))[-1]
+            assert done.response.status == "failed"
+            error = done.response.status_details.error
+            assert error.code is None and "insufficient permissions" in error.message
+            assert "response-denied" not in emu.faults  # one-shot
+
             emu.faults.add("response-incomplete")
             await client.send({"type": "response.create"})
             done = (await client.recv_until("response.done"))[-1]
@@ -385,14 +396,99 @@ def test_failure_rate_fails_a_seeded_share_of_responses() -> None:
             for _ in range(8):
                 await client.send({"type": "response.create"})
                 done = (await client.recv_until("response.done"))[-1]
-                found.append(done.response.status)
+                details = done.response.status_details
+                failed = done.response.status == "failed"
+                why = (details.error.code or details.error.type) if failed else None
+                found.append(f"{done.response.status} {why or ''}".strip())
             return found
 
     async def body() -> None:
         everything = await statuses(1.0, 1)
-        assert set(everything) <= {"failed", "incomplete"} and len(set(everything)) == 2
+        # Every kind the service was seen to fail with: rate limit, authorization, server
+        # error, content filter.
+        assert set(everything) == {
+            "failed rate_limit_exceeded",
+            "failed invalid_request_error",
+            "failed server_error",
+            "incomplete",
+        }
         assert await statuses(0.5, 4) == await statuses(0.5, 4)  # seeded: reproducible
         assert set(await statuses(0.0, 4)) == {"completed"}
+
+    arun(body(), timeout=30)
+
+
+def test_failure_rate_fails_or_stalls_a_seeded_share_of_transcriptions() -> None:
+    """`--failure-rate` reaches input transcription too (PROTOCOL.md section 11): a seeded
+    share of turns ends in `...transcription.failed` (after the deltas that went out) or
+    stalls (some deltas, then nothing, ever); the rest complete."""
+    words = "What is the weather in Oslo today?"
+    speed = 50.0
+    turns = 8
+
+    async def outcomes(rate: float, seed: int) -> list[str]:
+        realism = Realism.measured(speed, failure_rate=rate, seed=seed)
+        async with Emulator(speed=speed, realism=realism) as emu, connect(emu) as client:
+            for _ in range(turns):
+                emu.queue_transcript(words)
+            await client.send(
+                audio_input(transcription={"model": "gpt-4o-transcribe"}, turn_detection=None)
+            )
+            await client.expect("session.updated")
+            items: list[str] = []
+            events: list[Any] = []
+            for _ in range(turns):
+                for event in append_events(speech_pcm(("tone", 200))):
+                    await client.send(event)
+                await client.send({"type": "input_audio_buffer.commit"})
+                committed = await client.recv_until("input_audio_buffer.committed")
+                events += committed
+                items.append(committed[-1].item_id)
+            # Well past the latest a transcription comes (1.4 s at speed 5).
+            deadline = time.monotonic() + 3 * 1.4 * 5.0 / speed
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    events.append(await client.recv(timeout=left))
+                except TimeoutError:
+                    break
+            found = []
+            for item in items:
+                mine = [e for e in events if getattr(e, "item_id", None) == item]
+                deltas = "".join(
+                    e.delta
+                    for e in mine
+                    if e.type == "conversation.item.input_audio_transcription.delta"
+                )
+                ends = [
+                    e
+                    for e in mine
+                    if e.type
+                    in (
+                        "conversation.item.input_audio_transcription.completed",
+                        "conversation.item.input_audio_transcription.failed",
+                    )
+                ]
+                assert len(ends) <= 1 and words.startswith(deltas)
+                if not ends:
+                    assert deltas and deltas != words  # stalled part way
+                    found.append("stalled")
+                elif isinstance(ends[0], ConversationItemInputAudioTranscriptionFailed):
+                    assert ends[0].content_index == 0
+                    assert ends[0].error.code == "audio_unintelligible"
+                    assert deltas != words
+                    found.append("failed")
+                else:
+                    assert ends[0].transcript == words == deltas
+                    found.append("completed")
+            return found
+
+    async def body() -> None:
+        everything = await outcomes(1.0, 1)
+        assert set(everything) == {"failed", "stalled"}
+        some = await outcomes(0.5, 4)
+        assert "completed" in some and set(some) != {"completed"}
+        assert some == await outcomes(0.5, 4)  # seeded: reproducible
+        assert set(await outcomes(0.0, 4)) == {"completed"}
 
     arun(body(), timeout=30)
 
@@ -416,6 +512,29 @@ def test_a_refused_commit_is_answered_late_after_the_next_commit() -> None:
     arun(body())
 
 
+def test_every_refusal_is_answered_late_after_later_replies() -> None:
+    """A guess from the refused commit (the harsher one): any refused event's `error` comes
+    late, after the replies to what the client sent next, so only `event_id` matches it."""
+
+    async def body() -> None:
+        async with live() as emu, connect(emu) as client:
+            await client.send(TEXT_ONLY)
+            await client.expect("session.updated")
+            await client.send({"type": "response.cancel", "event_id": "nothing"})
+            await client.send({"type": "not.a.type", "event_id": "unknown"})
+            await client.send(say("hello"))
+            await client.send({"type": "response.create"})
+            events: list[Any] = []
+            while [e.type for e in events].count("error") < 2:
+                events.append(await client.recv())
+            kinds = [e.type for e in events]
+            assert kinds.index("response.created") < kinds.index("error")
+            errors = {e.error.event_id: e.error.code for e in events if isinstance(e, Error)}
+            assert errors == {"nothing": "response_cancel_not_active", "unknown": "invalid_value"}
+
+    arun(body())
+
+
 def test_unknown_type_refusal_lists_the_services_twelve_types() -> None:
     async def body() -> None:
         async with Emulator() as emu, connect(emu) as client:
@@ -429,7 +548,14 @@ def test_unknown_type_refusal_lists_the_services_twelve_types() -> None:
     arun(body())
 
 
-def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_id() -> None:
+@pytest.mark.parametrize("scripted", ["Hello there, my friend. How are you today?", None])
+def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_id(
+    scripted: str | None,
+) -> None:
+    """A streaming transcription model sends deltas while the user still speaks, naming the
+    item the speech becomes; nothing is sent twice. Unscripted speech too (what
+    `rt emulator` serves to a person): it is transcribed as its length."""
+
     async def body() -> None:
         async with live() as emu, connect(emu) as client:
             await client.send(
@@ -440,8 +566,8 @@ def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_
                 )
             )
             await client.expect("session.updated")
-            text = "Hello there, my friend. How are you today?"
-            emu.queue_transcript(text, delay=0.3)
+            if scripted is not None:
+                emu.queue_transcript(scripted, delay=0.3)
             pcm = speech_pcm(("silence", 200), ("tone", 1500), ("silence", 900))
             for event in append_events(pcm):
                 await client.send(event)
@@ -451,12 +577,18 @@ def test_streaming_transcription_sends_deltas_during_speech_with_the_final_item_
             )
             kinds = [e.type for e in events]
             started = next(e for e in events if isinstance(e, InputAudioBufferSpeechStarted))
+            committed = next(e for e in events if isinstance(e, InputAudioBufferCommitted))
             deltas = [
                 e for e in events if e.type == "conversation.item.input_audio_transcription.delta"
             ]
             first_delta = kinds.index("conversation.item.input_audio_transcription.delta")
             assert first_delta < kinds.index("input_audio_buffer.committed")
-            assert {d.item_id for d in deltas} == {started.item_id}
-            assert "".join(d.delta for d in deltas) == text  # nothing sent twice
+            assert {d.item_id for d in deltas} == {started.item_id} == {committed.item_id}
+            transcript = events[-1].transcript
+            assert "".join(d.delta for d in deltas) == transcript  # nothing sent twice
+            if scripted is None:
+                assert transcript.startswith("Speech of 1.")
+            else:
+                assert transcript == scripted
 
     arun(body())

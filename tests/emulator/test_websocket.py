@@ -462,8 +462,16 @@ def test_refusals_after_the_upgrade(
             assert client.ws.close_code == close
             reason = "invalid_request_error" + ("" if code is None else f".{code}")
             assert client.ws.close_reason == reason
+            # The service's wording (PROTOCOL.md section 11).
             if key is None:
                 assert error.error.message == "Missing bearer or basic authentication in header."
+            if code == "invalid_model":
+                assert error.error.message.startswith(
+                    'Model "gpt-nope" is not supported in realtime mode.'
+                )
+            if code == "missing_model":
+                assert error.error.message.startswith("You must provide a model parameter")
+                assert "?model=" in error.error.message
 
     arun(body())
 
@@ -592,6 +600,16 @@ def test_browser_subprotocol_key_is_accepted() -> None:
     arun(body())
 
 
+def audio_refusal(event: Error) -> tuple[object, object]:
+    """The `param` and `event_id` of the refusal of assistant audio, after checking that
+    it is one (a guess at the service's wording; the limitation is documented)."""
+    error = event.error
+    assert (error.type, error.code) == ("invalid_request_error", "invalid_value")
+    assert isinstance(error.message, str)
+    assert "cannot be created with audio content" in error.message
+    return error.param, error.event_id
+
+
 @pytest.mark.parametrize("part_type", ["output_audio", "audio"])
 def test_assistant_audio_cannot_be_created(part_type: str) -> None:
     """PROTOCOL.md section 2: the service cannot create assistant audio; assistant text is
@@ -612,15 +630,97 @@ def test_assistant_audio_cannot_be_created(part_type: str) -> None:
                 }
             )
             error = await client.expect("error")
-            assert error.error.type == "invalid_request_error"
-            assert error.error.code == "invalid_value"
-            assert error.error.param == "item.content[0].type"
-            assert error.error.event_id == "evt_audio"
+            assert audio_refusal(error) == ("item.content[0].type", "evt_audio")
             await client.send({"type": "conversation.item.retrieve", "item_id": "item_said"})
             missing = await client.expect("error")
             assert missing.error.param == "item_id"
             await client.send(ConversationItemCreate(item=MessageItem.assistant_text("Hello.")))
             added = await client.expect("conversation.item.added")
             assert added.item.role == "assistant"
+
+    arun(body())
+
+
+@pytest.mark.parametrize("part_type", ["output_audio", "audio"])
+def test_response_input_cannot_hold_assistant_audio(part_type: str) -> None:
+    """What `conversation.item.create` refuses, `response.create` refuses in its `input`
+    too, with the same error (its param under `response.input[i]`): no response starts,
+    and the session goes on."""
+
+    async def body() -> None:
+        async with Emulator() as emu, connect(emu) as client:
+            await client.send(
+                {
+                    "type": "response.create",
+                    "event_id": "evt_inline",
+                    "response": {
+                        "conversation": "none",
+                        "output_modalities": ["text"],
+                        "input": [
+                            {
+                                "type": "message",
+                                "role": "user",
+                                "content": [{"type": "input_text", "text": "Hi."}],
+                            },
+                            {
+                                "type": "message",
+                                "role": "assistant",
+                                "content": [
+                                    {"type": "output_text", "text": "Hello."},
+                                    {"type": part_type, "transcript": "Hello there."},
+                                ],
+                            },
+                        ],
+                    },
+                }
+            )
+            error = await client.expect("error")
+            assert audio_refusal(error) == ("response.input[1].content[1].type", "evt_inline")
+            # Refused outright: the next event answers the next request.
+            await client.send({"type": "response.create", "response": {"input": []}})
+            await client.expect("response.created")
+
+    arun(body())
+
+
+def test_truncate_refuses_what_is_not_model_audio_yet() -> None:
+    """Reported refusals (PROTOCOL.md section 11): a user item or a text item cannot be
+    truncated, nor an audio item right after `content_part.added` (no audio yet), with
+    `unsupported_content_type`; a negative position is `integer_below_min_value`."""
+
+    def truncate(item_id: str, end_ms: int, event_id: str) -> dict[str, Any]:
+        return {
+            "type": "conversation.item.truncate",
+            "event_id": event_id,
+            "item_id": item_id,
+            "content_index": 0,
+            "audio_end_ms": end_ms,
+        }
+
+    async def body() -> None:
+        async with Emulator(speed=1.0) as emu, connect(emu) as client:
+            await client.send(say("hello"))
+            user = (await client.recv_until("conversation.item.done"))[-1].item.id
+            await client.send(truncate(user, 0, "user"))
+            error = await client.expect("error")
+            assert (error.error.code, error.error.event_id) == ("unsupported_content_type", "user")
+            assert error.error.message == "Only model output audio messages can be truncated"
+            await client.send(ResponseCreate())
+            part = (await client.recv_until("response.content_part.added"))[-1]
+            await client.send(truncate(part.item_id, 0, "early"))
+            events = await client.recv_until("error")
+            assert not any(isinstance(e, ResponseOutputAudioDelta) for e in events)
+            assert (events[-1].error.code, events[-1].error.event_id) == (
+                "unsupported_content_type",
+                "early",
+            )
+            await client.send({"type": "response.cancel"})
+            await client.recv_until("response.done")
+            await client.send(truncate(part.item_id, -1, "negative"))
+            error = (await client.recv_until("error"))[-1]
+            assert (error.error.code, error.error.param) == (
+                "integer_below_min_value",
+                "audio_end_ms",
+            )
 
     arun(body())

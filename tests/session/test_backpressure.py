@@ -205,3 +205,38 @@ def test_the_pump_counts_what_the_connection_holds_and_never_sends_stale_audio()
     assert all(int(f[0]) >= 300 - 100 for f in sent[1:])
     assert dropped == 300 - len(sent)
     assert notices == 1
+
+
+def test_cancelling_the_pump_as_a_send_completes_ends_its_sender() -> None:
+    # `rt talk` cancels the pump at --max-seconds while the microphone streams: a send is
+    # often just completing then. The sender must end with the pump, not wait for frames that
+    # never come (each step after the send's completion is tried).
+    async def survivors(steps: int) -> int:
+        tasks = SupervisedTasks(lambda exc: None)
+        sent = asyncio.get_running_loop().create_future()
+
+        async def send(frame: Any) -> None:
+            await sent
+
+        pump = AudioPump(send, lambda event: None, tasks, stall_s=3600)
+
+        async def microphone() -> AsyncIterator[np.ndarray]:
+            yield FRAME
+            await asyncio.Event().wait()  # live: the next frame is not there yet
+
+        runner = asyncio.create_task(pump.run(microphone(), lambda: False))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the frame is in send()
+        sent.set_result(None)
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        runner.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await runner
+        for _ in range(5):
+            await asyncio.sleep(0)
+        alive = len(tasks)
+        await tasks.cancel_all()
+        return alive
+
+    assert [asyncio.run(survivors(steps)) for steps in range(6)] == [0] * 6

@@ -100,52 +100,54 @@ def test_registry_reports_unknown_tools() -> None:
 
 def test_a_sync_tool_runs_off_the_event_loop() -> None:
     seen: list[str] = []
+    loop_ran = threading.Event()
 
     @tool
-    def blocking(seconds: float) -> str:
+    def blocking() -> str:
         seen.append(threading.current_thread().name)
-        time.sleep(seconds)
-        return "done"
+        # Run on the event loop, this would block the ticker below and wait out its 10 s.
+        return "done" if loop_ran.wait(timeout=10) else "the loop stood still"
 
-    async def main() -> tuple[str, int]:
-        ticks = 0
-
+    async def main() -> str:
         async def ticker() -> None:
-            nonlocal ticks
-            while True:
+            for _ in range(15):
                 await asyncio.sleep(0.01)
-                ticks += 1
+            loop_ran.set()
 
         task = asyncio.create_task(ticker())
-        out = await blocking.run('{"seconds": 0.3}')
+        out = await blocking.run("{}")
         task.cancel()
-        return out, ticks
+        return out
 
-    out, ticks = asyncio.run(main())
-    assert out == "done"
+    assert asyncio.run(main()) == "done"  # the loop kept running while the tool waited
     assert seen == ["tool blocking"]
-    assert ticks >= 15  # the loop kept running while the tool slept
 
 
 def test_a_sync_tool_that_overruns_its_timeout_is_abandoned() -> None:
     finished: list[str] = []
+    release = threading.Event()
+    ended = threading.Event()
 
     @tool(timeout=0.1)
     def hangs() -> str:
-        time.sleep(0.5)
+        release.wait(timeout=10)  # until the test has its answer
         finished.append("late")
+        ended.set()
         return "too late"
 
     async def main() -> tuple[str, float]:
         start = time.monotonic()
         out = await hangs.run("{}")
         elapsed = time.monotonic() - start
-        await asyncio.sleep(0.6)  # the thread ends; its result is dropped, nothing raises
+        release.set()
+        # The thread ends while the loop runs: its result is dropped, nothing raises.
+        assert await asyncio.to_thread(ended.wait, 10)
+        await asyncio.sleep(0.05)
         return out, elapsed
 
     out, elapsed = asyncio.run(main())
     assert json.loads(out) == {"error": "hangs timed out after 0.1 s"}
-    assert elapsed < 0.3
+    assert elapsed < 5  # abandoned at its timeout: waiting for it would take 10 s
     assert finished == ["late"]
 
 
