@@ -172,7 +172,9 @@ def test_doctor_hears_its_own_chirp_through_the_speaker_monitor(env: dict[str, s
 @pytest.mark.virtual_audio
 def test_doctor_on_a_silent_microphone_warns_and_still_exits_0(env: dict[str, str]) -> None:
     # Nothing feeds vmic, so it delivers exact zeros, like a muted or forbidden microphone.
-    result = _rt("doctor", "-i", "vmic", "-o", "vspeaker", "--seconds", "1", env=env)
+    result = _rt(
+        "doctor", "--input-device", "vmic", "--output-device", "vspeaker", "--seconds", "1", env=env
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("input:  ")

@@ -29,7 +29,6 @@ def doctor(
         str | None,
         typer.Option(
             "--input-device",
-            "-i",
             metavar="DEVICE",
             help="Microphone: index or part of a name from 'rt devices' "
             "(default: the profile's audio.input_device, then the system default).",
@@ -39,7 +38,6 @@ def doctor(
         str | None,
         typer.Option(
             "--output-device",
-            "-o",
             metavar="DEVICE",
             help="Speaker, as for --input-device (default: the profile's audio.output_device).",
         ),

@@ -55,8 +55,9 @@ __all__ = [
 
 #: The quietest level the meter shows; anything below reads as silence.
 MIC_FLOOR_DBFS = -60.0
-#: How long plain output holds later lines back for a user turn's late transcript (the
-#: service sends it 0.5-1.4 s after the commit, during the answer), so lines keep turn order.
+#: How long a user turn's transcript is waited for after the commit (the service sends it
+#: 0.5-1.4 s after, during the answer): plain output holds later lines back meanwhile, so
+#: lines keep turn order; past it, what came is final and marked incomplete.
 TRANSCRIPT_WAIT_S = 5.0
 
 
@@ -119,7 +120,8 @@ class Turn:
     heard_estimated: bool = False
     #: A user turn whose audio is not transcribed (transcription off).
     untranscribed: bool = False
-    #: A user turn whose transcript had not come (or stopped) when plain output moved on.
+    #: A user turn whose transcript had not come (or stopped) within `TRANSCRIPT_WAIT_S`
+    #: of its commit, or by the end of the conversation.
     overdue: bool = False
     #: Why this turn has no (complete) text: a failed transcription, a failed or
     #: incomplete response, in the service's words.

@@ -174,3 +174,19 @@ def test_a_group_alone_still_shows_its_help(tmp_path: Path) -> None:
         run = rt(*args, base_url=None, home=tmp_path)
         assert run.code == 2
         assert (run.out + run.err).startswith(f"Usage: {' '.join(['rt', *args])} [OPTIONS]")
+
+
+def test_a_short_flag_means_the_same_option_in_every_command() -> None:
+    # `rt doctor -i DEVICE` once meant the microphone while `rt talk -i` means instructions:
+    # `rt talk -i vmic` then silently became the system prompt "vmic".
+    meaning: dict[str, set[str]] = {}
+    commands = [load_command(name, spec) for name, spec in COMMANDS.items()]
+    while commands:
+        command = commands.pop()
+        commands += list(getattr(command, "commands", {}).values())
+        for param in command.params:
+            longs = [o for o in param.opts if o.startswith("--")]
+            for short in (o for o in param.opts if not o.startswith("--")):
+                meaning.setdefault(short, set()).update(longs)
+    assert meaning, "no short flags found"
+    assert {s: m for s, m in meaning.items() if len(m) > 1} == {}
