@@ -262,6 +262,9 @@ def _interrupt_connecting(args: list[str], server: SilentServer, home: Path) -> 
     # Once connected, not after a fixed time: a loaded machine can take more than 1.5 s to
     # import rt, and a SIGINT then is Python's own traceback, not rt's.
     assert server.accepted.wait(timeout=30), f"rt never connected to {server.base_url}"
+    # Then a moment, as a user's Ctrl-C comes: a SIGINT at the very instant of the accept
+    # was lost for text/token/call in one full-suite run (never alone, cause not found).
+    time.sleep(0.5)
     assert process.poll() is None, process.communicate()
     sent = time.monotonic()
     process.send_signal(signal.SIGINT)
