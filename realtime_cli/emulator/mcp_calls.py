@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+import msgspec
+
 from realtime_cli.emulator.function_calls import FunctionCalls
 from realtime_cli.emulator.machine_core import ActiveResponse
 from realtime_cli.emulator.mcp_catalogue import listed_tools, reachable
@@ -29,7 +31,7 @@ from realtime_cli.protocol import (
     Tool,
 )
 
-__all__ = ["LISTING_S", "McpCalls"]
+__all__ = ["McpCalls"]
 
 #: How long listing a server's tools takes (emulated seconds, before `speed`).
 LISTING_S = 0.3
@@ -107,11 +109,7 @@ class McpCalls(FunctionCalls):
             ResponseMcpCallInProgress(event_id=self._eid(), item_id=key, output_index=active.index)
         )
         yield self._now + CALL_S / self.speed
-        final = McpCallItem(
-            id=key, server_label=plan.server_label, name=plan.name, arguments=plan.arguments
-        )
-        if plan.approval_request_id is not None:
-            final.approval_request_id = plan.approval_request_id
+        final = msgspec.structs.replace(opened, arguments=plan.arguments)
         if plan.error is not None:
             final.error = McpToolExecutionError(message=plan.error)
             self._emit(

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from realtime_cli.emulator.mcp_catalogue import CATALOGUE, ToolFailure
-from realtime_cli.emulator.tool_arguments import arguments_for
 from realtime_cli.protocol import (
     UNSET,
     Item,
@@ -24,7 +23,6 @@ __all__ = [
     "McpApprovalPlan",
     "McpCallPlan",
     "answer_to_approval",
-    "arguments_of",
     "mcp_function_tools",
     "needs_approval",
     "plan_mcp_call",
@@ -126,9 +124,3 @@ def answer_to_approval(
     if not answer.approve:
         return f"I did not run {request.name}, as you declined."
     return plan_mcp_call(request.server_label, request.name, request.arguments, request.id)
-
-
-def arguments_of(tool: Tool, key: str) -> str:
-    """Schema-valid arguments for an MCP tool from the user's words."""
-    schema = tool.parameters if isinstance(tool.parameters, dict) else None
-    return json.dumps(arguments_for(schema, key))

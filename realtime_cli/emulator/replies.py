@@ -26,7 +26,6 @@ from realtime_cli.emulator.mcp_replies import (
     McpApprovalPlan,
     McpCallPlan,
     answer_to_approval,
-    arguments_of,
     mcp_function_tools,
     needs_approval,
     plan_mcp_call,
@@ -213,8 +212,7 @@ def _calls(chosen: list[Tool], tools: Sequence[Tool], script: Script, key: str) 
             calls.append(FunctionPlan(name, _arguments(tool, script, key)))
             continue
         label = tool.server_label
-        arguments = script.arguments_for(name, key) if script.has_arguments(name) else None
-        arguments = arguments or arguments_of(tool, key)
+        arguments = _arguments(tool, script, key)
         if needs_approval(tools, label, name):
             calls.append(McpApprovalPlan(label, name, arguments))
             break
