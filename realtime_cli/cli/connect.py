@@ -55,13 +55,12 @@ def resolve(
 
 
 def open_event_log(
-    path: Path | None, *, log_audio: bool, secret: str | tuple[str, ...]
+    path: Path | None, *, log_audio: bool, secrets: tuple[str, ...]
 ) -> EventLog | None:
     """The `--log FILE.jsonl` traffic log, with the key (and other secrets) scrubbed, or
     None."""
     if path is None:
         return None
-    secrets = (secret,) if isinstance(secret, str) else secret
     try:
         return EventLog.open(path, log_audio=log_audio, secrets=secrets)
     except OSError as exc:

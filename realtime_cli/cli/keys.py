@@ -68,7 +68,6 @@ class KeyReader:
 
     def close(self) -> None:
         """Stop reading and give the terminal its settings back (idempotent)."""
-        self._stop_reading()
         self._restore()
 
     def _stop_reading(self) -> None:

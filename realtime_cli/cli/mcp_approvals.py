@@ -4,7 +4,6 @@ answered with `mcp_approval_response`, and each step of a server's work as one l
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from realtime_cli.cli.questions import Questions
 from realtime_cli.session import McpApprovalRequested, McpProgress, VoiceSession
@@ -65,5 +64,4 @@ class McpApprovals:
         """Stop asking (the session is ending)."""
         for task in self._tasks:
             task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -39,8 +39,6 @@ class Questions:
         self.can_ask = can_ask
         self.attach(show, tell)
         self._waiting: deque[tuple[str, asyncio.Future[bool]]] = deque()
-        #: Every question and its answer, in order (for the summary and tests).
-        self.answered: list[tuple[str, bool]] = []
 
     def attach(self, show: Callable[[str | None], None], tell: Callable[[str], None]) -> None:
         """Where questions are shown and answers reported (the screen, once it exists)."""
@@ -58,7 +56,6 @@ class Questions:
             answer = self.policy == "always"
             why = f"--approve {self.policy}" if self.policy != "ask" else "no terminal to ask on"
             self._tell(f"{text} -> {'yes' if answer else 'no'} ({why})")
-            self.answered.append((text, answer))
             return answer
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((text, future))
@@ -76,7 +73,6 @@ class Questions:
             return False
         text, future = self._waiting[0]
         answer = char.lower() == "y"
-        self.answered.append((text, answer))
         self._tell(f"{text} -> {'yes' if answer else 'no'}")
         if not future.done():
             future.set_result(answer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,7 +21,7 @@ from realtime_cli.cli.options import (
 from realtime_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from realtime_cli.cli.questions import ApprovePolicy
+    pass
 
 __all__ = ["talk"]
 
@@ -172,11 +172,12 @@ def talk(
 
       rt talk --input-file question.wav --output-file answer.wav --plain
     """
+    from realtime_cli.cli.questions import APPROVE_POLICIES
     from realtime_cli.cli.text_input import option_text
 
     if vad is not None and vad not in _VAD:
         raise UsageError(f"--vad must be server, semantic or none, got {vad!r}")
-    if approve not in ("ask", "always", "never"):
+    if approve not in APPROVE_POLICIES:
         raise UsageError(f"--approve must be ask, always or never, got {approve!r}")
     if echo is not None and echo not in _ECHO_MODES:
         raise UsageError(f"--echo must be aec, gate or off, got {echo!r}")
@@ -225,10 +226,10 @@ def talk(
     from realtime_cli.cli.stderr_capture import StderrCapture
     from realtime_cli.cli.talk_tools import talk_tools
 
-    tools, questions = talk_tools(resolved.settings, cast("ApprovePolicy", approve))
+    tools, questions = talk_tools(resolved.settings, approve)
     if key_fd is None and questions.can_ask and (tools or resolved.settings.mcp):
         key_fd = sys.stdin.fileno()  # y/n answers and `c` (cancel a running tool)
-    event_log = open_event_log(log, log_audio=log_audio, secret=resolved.secrets)
+    event_log = open_event_log(log, log_audio=log_audio, secrets=resolved.secrets)
     noise = StderrCapture()
     if debug:
         from realtime_cli.cli.text_answer import log_debug_to_stderr

@@ -8,7 +8,7 @@ import shlex
 import sys
 
 from realtime_cli.cli.questions import ApprovePolicy, Questions
-from realtime_cli.command_tools import ToolQuestion, command_tool_specs
+from realtime_cli.command_tools import ToolQuestion, command_tool_spec
 from realtime_cli.command_tools.arguments import PlaceholderError
 from realtime_cli.config import ConfigError, Settings
 from realtime_cli.session import ToolSpec
@@ -37,7 +37,7 @@ def talk_tools(settings: Settings, approve: ApprovePolicy) -> tuple[list[ToolSpe
     specs: list[ToolSpec] = []
     for name, tool in settings.command_tools.items():
         try:
-            specs += command_tool_specs({name: tool}, ask, hidden_env=hidden)
+            specs.append(command_tool_spec(name, tool, ask, hidden_env=hidden))
         except PlaceholderError as exc:
             raise ConfigError(f"tools.{name}.command: {exc}") from None
     return specs, questions

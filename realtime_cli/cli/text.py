@@ -94,7 +94,7 @@ def text(
     from realtime_cli.cli.output_paths import check_outputs, stopped_writing
 
     check_outputs({"--log": log})
-    event_log = open_event_log(log, log_audio=log_audio, secret=resolved.secrets)
+    event_log = open_event_log(log, log_audio=log_audio, secrets=resolved.secrets)
     try:
         asyncio.run(ask(resolved, question, json_output, event_log, timeout))
     except KeyboardInterrupt:

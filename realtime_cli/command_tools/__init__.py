@@ -6,6 +6,11 @@ argv elements; `process` runs the program (no shell, its own process group, stdo
 `specs` makes each one a `ToolSpec` of the session's existing tool machinery.
 """
 
-from realtime_cli.command_tools.specs import Ask, ToolQuestion, command_tool_specs
+from realtime_cli.command_tools.specs import (
+    Ask,
+    ToolQuestion,
+    command_tool_spec,
+    command_tool_specs,
+)
 
-__all__ = ["Ask", "ToolQuestion", "command_tool_specs"]
+__all__ = ["Ask", "ToolQuestion", "command_tool_spec", "command_tool_specs"]

@@ -36,7 +36,6 @@ class CommandResult:
 
 async def run_command(
     argv: Sequence[str],
-    stdin: bytes,
     *,
     arguments_json: str,
     env: Mapping[str, str],
@@ -56,7 +55,7 @@ async def run_command(
         out, err, _ = await asyncio.gather(
             _read_capped(process.stdout, max_output),
             _read_tail(process.stderr, STDERR_TAIL_BYTES),
-            _feed(process.stdin, stdin),
+            _feed(process.stdin, arguments_json.encode()),
         )
         returncode = await process.wait()
     except BaseException:

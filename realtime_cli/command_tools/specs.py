@@ -66,9 +66,7 @@ def command_tool_spec(
         try:
             # The limit is the program's: time the user spends answering does not count.
             async with asyncio.timeout(tool.timeout):
-                result = await run_command(
-                    argv, arguments_json.encode(), arguments_json=arguments_json, env=env
-                )
+                result = await run_command(argv, arguments_json=arguments_json, env=env)
         except TimeoutError:
             return _error(f"{name} timed out after {tool.timeout:g} s")
         except OSError as exc:

@@ -4,11 +4,11 @@ the test queues the matching transcript, since the emulator does not recognise s
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
 import numpy as np
 
+from realtime_cli.audio import wavfile
 from realtime_cli.emulator.synth import SAMPLE_RATE, silence, speak
 
 __all__ = ["spoken_wav", "write_wav"]
@@ -20,10 +20,6 @@ def spoken_wav(path: Path, text: str) -> Path:
 
 
 def write_wav(path: Path, pcm: np.ndarray) -> Path:
-    """Write `pcm` to `path` as 24 kHz mono PCM16 and return the path."""
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm.astype("<i2").tobytes())
+    """Write `pcm` (24 kHz mono PCM16) to `path` and return the path."""
+    wavfile.write_wav(path, pcm, SAMPLE_RATE)
     return path

@@ -118,10 +118,7 @@ def test_a_command_that_runs_loads_no_pydantic(tmp_path: Path) -> None:
         "import sys, contextlib, json\n"
         "from realtime_cli.cli import main\n"
         "with contextlib.redirect_stdout(None):\n"
-        "    try:\n"
-        "        main(['config', 'show', '--profile', 'default'])\n"
-        "    except SystemExit:\n"
-        "        pass\n"
+        "    assert main(['config', 'show', '--profile', 'default']) == 0\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic')[:3]))\n"
     )
     result = subprocess.run(
